@@ -1,0 +1,56 @@
+# The few commands a newcomer needs. `make run` and `make test` set everything up themselves.
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+export DJANGO_ALLOW_ASYNC_UNSAFE := true
+
+.PHONY: run test lint bench screenshots chromium clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+# A local .env for `make run`: a generated secret, and plain HTTP on 127.0.0.1.
+.env:
+	@printf 'SECRET_KEY=%s\nDEBUG=false\nFORCE_HTTPS=false\n' \
+		"$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
+	@echo "wrote .env with a new SECRET_KEY"
+
+# Browser tests drive Debian's Chromium; install it only when it is missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing chromium (apt)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@chromium --version
+
+run: $(VENV)/.installed .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_simulator
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@echo "Open http://127.0.0.1:$(PORT)/ and log in as demo / demo"
+	PORT=$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py mspace_admin.wsgi
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -ll -r mspace_admin accounts messaging simulator
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
+
+test: $(VENV)/.dev-installed chromium lint
+	$(VENV)/bin/pytest -n 2 --dist loadgroup
+
+bench: $(VENV)/.dev-installed
+	$(PY) bench/run.py
+
+screenshots: $(VENV)/.dev-installed chromium
+	$(VENV)/bin/pytest tests/browser/test_screenshots.py --screenshots
+
+clean:
+	rm -rf $(VENV) staticfiles .test-db.sqlite3*

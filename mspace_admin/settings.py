@@ -1,0 +1,338 @@
+"""Settings for mSpace Reseller Admin.
+
+Everything comes from the environment or a `.env` file (django-environ); the table in the
+README lists every variable. A value that cannot be parsed stops start-up with one clear
+sentence instead of silently falling back to a default.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# DJANGO_ENV_FILE="" turns the file off (the test settings do, so a developer's .env never
+# leaks into a test run).
+_env_file = os.environ.get("DJANGO_ENV_FILE", str(BASE_DIR / ".env"))
+if _env_file and Path(_env_file).is_file():
+    env.read_env(_env_file)
+
+
+def _read(name, cast, default, *, check=None, expected):
+    """Read one variable; stop start-up with a plain sentence when it makes no sense."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = cast(raw.strip())
+    except (ValueError, TypeError):
+        value = None
+    if value is None or (check is not None and not check(value)):
+        raise ImproperlyConfigured(f"{name} must be {expected}, but it is {raw!r}.")
+    return value
+
+
+def _bool(raw):
+    lowered = raw.lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(raw)
+
+
+def _gateway_url(url):
+    parts = urlsplit(url)
+    return parts.scheme in {"http", "https"} and bool(parts.hostname) and not (
+        parts.query or parts.fragment
+    )
+
+
+def _list(raw):
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+DEBUG = _read("DEBUG", _bool, False, expected="true or false")
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off (make run writes one into .env)."
+        )
+    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = _read(
+    "ALLOWED_HOSTS", _list, ["localhost", "127.0.0.1"], expected="a comma-separated list"
+)
+CSRF_TRUSTED_ORIGINS = _read(
+    "CSRF_TRUSTED_ORIGINS",
+    _list,
+    [],
+    check=lambda origins: all(o.startswith(("http://", "https://")) for o in origins),
+    expected="a comma-separated list of origins such as https://sms.example.co.ke",
+)
+FORCE_HTTPS = _read("FORCE_HTTPS", _bool, not DEBUG, expected="true or false")
+
+# --- The mSpace gateway --------------------------------------------------------------------
+# Without MSPACE_BASE_URL the app runs against its own simulator (demo mode), reached
+# in-process through a requests transport adapter: the ".invalid" host can never resolve,
+# so nothing leaves the machine by mistake.
+SIMULATOR_BASE_URL = "http://mspace-simulator.invalid/mspaceservice/wr/sms/"
+MSPACE_BASE_URL = _read(
+    "MSPACE_BASE_URL",
+    str,
+    None,
+    check=_gateway_url,
+    expected="an http:// or https:// address such as http://HOST/mspaceservice/wr/sms/",
+)
+MSPACE_SIMULATOR = MSPACE_BASE_URL is None
+if MSPACE_SIMULATOR:
+    MSPACE_BASE_URL = SIMULATOR_BASE_URL
+MSPACE_TIMEOUT = _read(
+    "MSPACE_TIMEOUT", float, 10.0, check=lambda s: 0 < s <= 120, expected="seconds from 0 to 120"
+)
+MSPACE_CACHE_SECONDS = _read(
+    "MSPACE_CACHE_SECONDS", int, 30, check=lambda s: s >= 0, expected="a whole number of seconds"
+)
+SESSION_IDLE_SECONDS = _read(
+    "SESSION_IDLE_SECONDS", int, 1800, check=lambda s: s >= 60, expected="at least 60 seconds"
+)
+# However active the reseller is, a session ends after this long.
+SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
+LOGIN_FAILURE_LIMIT = _read(
+    "LOGIN_FAILURE_LIMIT", int, 5, check=lambda n: n >= 1, expected="a whole number from 1"
+)
+TOPUP_MAX = _read(
+    "TOPUP_MAX", int, 1_000_000, check=lambda n: n >= 1, expected="a whole number from 1"
+)
+DEFAULT_COUNTRY_CODE = _read(
+    "DEFAULT_COUNTRY_CODE",
+    str,
+    "254",
+    check=lambda c: c.isdigit() and 1 <= len(c) <= 3,
+    expected="a country calling code of 1 to 3 digits, such as 254 or 256",
+)
+
+# --- Django -----------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.humanize",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "axes",
+    "accounts",
+    "messaging",
+    "simulator",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "accounts.middleware.GatewayCredentialsMiddleware",
+    "mspace_admin.middleware.PrivatePagesMiddleware",
+    # Last, so that it sees a locked-out login before the view asks the gateway.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "mspace_admin.urls"
+WSGI_APPLICATION = "mspace_admin.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "messaging.context_processors.header",
+            ],
+        },
+    },
+]
+
+try:
+    DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+except (ValueError, KeyError, environ.ImproperlyConfigured) as exc:
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be a database URL such as postgres://user:pass@host/db "
+        "or sqlite:////path/to/db.sqlite3."
+    ) from exc
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers and one writer work at once; IMMEDIATE transactions take the write
+    # lock up front so concurrent resellers queue instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Logging in -----------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # axes first: it refuses a locked-out username/address before anyone asks the gateway.
+    "axes.backends.AxesStandaloneBackend",
+    # Site administrators (createsuperuser) on /admin/; first with get_user(), so it is also
+    # the backend the test client's force_login() picks.
+    "accounts.backends.SiteAdminBackend",
+    # Resellers on /accounts/login/: mSpace decides.
+    "accounts.backends.MspaceBackend",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "messaging:dashboard"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Throttling (accounts/throttle.py explains the two limits). Counts live in the database
+# (the axes handler below), so every gunicorn worker shares them.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# One address guessing across many usernames (spraying) may fail this often in 15 minutes.
+LOGIN_SPRAY_LIMIT = 4 * LOGIN_FAILURE_LIMIT
+AXES_FAILURE_LIMIT = "accounts.throttle.failure_limit"
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+# One username from one address, and (spraying) one address across every username.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+# A refused attempt during the lock is not counted again: the lock ends 15 minutes after
+# the last real failure, as the page promises.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Off: axes would clear the whole address's count on any success. The login view forgives
+# only that username's failures from that address (accounts.throttle.forgive).
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.locked_out"  # HTTP 429, plain page, Retry-After
+AXES_VERBOSE = False  # our own log lines say what happened, without axes' banner
+AXES_SENSITIVE_PARAMETERS = ["password"]
+# Which address failures count against: REMOTE_ADDR, or with TRUSTED_PROXY_COUNT proxies of
+# our own in front (nginx, a load balancer) the address the outermost one saw, read from
+# X-Forwarded-For. Leave it 0 unless such a proxy exists: the header is forgeable otherwise.
+TRUSTED_PROXY_COUNT = _read(
+    "TRUSTED_PROXY_COUNT",
+    int,
+    0,
+    check=lambda n: 0 <= n <= 5,
+    expected="the number of proxies of your own in front of gunicorn, from 0 to 5",
+)
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_address"
+
+# --- Sessions and cookies -------------------------------------------------------------------
+# Server-side sessions in the database (never signed cookies): the vault's ciphertext lives
+# there, and every gunicorn worker sees a logout at once.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# The session row expires after SESSION_IDLE_SECONDS untouched; accounts.middleware also
+# enforces the idle timeout and SESSION_ABSOLUTE_SECONDS, with a message saying why.
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+# The vault's key cookie follows SESSION_COOKIE_SECURE too.
+SESSION_COOKIE_SECURE = FORCE_HTTPS
+CSRF_COOKIE_SECURE = FORCE_HTTPS
+
+# --- Security headers -----------------------------------------------------------------------
+SECURE_SSL_REDIRECT = FORCE_HTTPS
+SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60 if FORCE_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = FORCE_HTTPS
+SECURE_HSTS_PRELOAD = FORCE_HTTPS
+if FORCE_HTTPS:
+    # The TLS proxy in front of gunicorn says which scheme the browser used.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+
+# --- Static files ---------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# --- Caches ---------------------------------------------------------------------------------
+# Each worker keeps its own copy of what the gateway said (see messaging/reads.py for why the
+# ledger, not the cache, decides when a copy is stale).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Africa/Nairobi"
+USE_I18N = True
+USE_TZ = True
+# Numbers are grouped where shown (the humanize filter), never in URLs or form values.
+USE_THOUSAND_SEPARATOR = False
+
+ADMINS = []  # no e-mails: errors go to the console log, where the password filter runs
+
+# --- Logging --------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "mask_passwords": {"()": "mspace_admin.logging.MaskGatewayPasswords"},
+    },
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "line",
+            "filters": ["mask_passwords"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "urllib3": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
+}
