@@ -1,0 +1,319 @@
+"""The simulated mSpace gateway's behaviour, independent of how a call arrives.
+
+`answer(path)` takes the part of the URL after the base (`balance/username=demo/password=demo`)
+and returns a `Reply`, with any injected fault already decided. The HTTP view and the
+in-process transport only carry that reply (or its silence) back to the caller.
+"""
+
+import json
+import logging
+import re
+import secrets
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import F
+
+from messaging.sms import measure
+from simulator import faults, replies
+from simulator.models import WRITE_METHODS, SimAccount, SimCall, SimFault
+from simulator.replies import Reply
+
+log = logging.getLogger(__name__)
+
+# Where the gateway's API starts in a request path.
+BASE_PATH = "mspaceservice/wr/sms/"
+# The extra segments of each method, in the document's order, after username and password.
+EXTRA_SEGMENTS = {
+    "balance": (),
+    "login": (),
+    "subusers": (),
+    "resellerclients": (),
+    "resellerclienttopup": ("clientname", "noofsms"),
+    "subacctopup": ("subaccname", "noofsms"),
+    "sendtext": ("senderid", "recipient", "message"),
+}
+# The gateway is in Nairobi and stamps its replies with local time.
+GATEWAY_TIME_ZONE = ZoneInfo("Africa/Nairobi")
+# The gateway runs on Java: noofsms beyond an int is not a number to it.
+_JAVA_INT_MAX = 2_147_483_647
+# Faults that answer instead of the gateway: the call is not carried out.
+_CANNED = {
+    "refuse": lambda fault: replies.empty(),
+    "http500": lambda fault: replies.server_error(),
+    "html": lambda fault: replies.login_page(),
+    "garbage": lambda fault: replies.garbage(),
+    "empty": lambda fault: replies.empty(),
+    "internal_error": lambda fault: replies.text(replies.INTERNAL_ERROR),
+    "sentence": lambda fault: replies.text(fault.reply),
+}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One parsed gateway call: its method and decoded `key=value` segments."""
+
+    method: str
+    params: dict[str, str] = field(default_factory=dict)
+
+    def get(self, key: str) -> str:
+        return self.params.get(key, "")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    reply: Reply
+    credit_moved: bool = False
+    message_id: str = ""
+
+
+def parse(path: str) -> Call | None:
+    """The call this still-encoded path asks for, or None when the gateway has no such page.
+
+    Segments are split on "/" before each is percent-decoded, so an encoded "/" stays inside
+    its value. Like the path template behind the real gateway, segments must come in the
+    document's order with nothing extra; a missing username or password is left for the
+    method to refuse as a failed login.
+    """
+    path = path.split("?", 1)[0].lstrip("/")
+    segments = path.split("/")
+    if len(segments) > 1 and segments[-1] == "":
+        segments.pop()  # one trailing slash is forgiven, as by most servers
+    method, *rest = segments
+    if method not in EXTRA_SEGMENTS:
+        return None
+    params = {}
+    for segment in rest:
+        key, sep, value = segment.partition("=")
+        if not sep or unquote(key) in params:
+            return None
+        params[unquote(key)] = unquote(value, errors="replace")
+    template = ("username", "password", *EXTRA_SEGMENTS[method])
+    in_template_order = [key for key in template if key in params]
+    if list(params) != in_template_order:
+        return None
+    if any(key not in params for key in EXTRA_SEGMENTS[method]):
+        return None
+    # A NUL cannot be stored by every database; the real gateway would choke on it too.
+    if any("\x00" in value for value in params.values()):
+        return None
+    return Call(method, params)
+
+
+def path_after_base(raw_path: str) -> str | None:
+    """The still-encoded part of a request path after `.../mspaceservice/wr/sms/`."""
+    raw_path = raw_path.split("?", 1)[0]
+    start = raw_path.find(BASE_PATH)
+    return None if start < 0 else raw_path[start + len(BASE_PATH) :]
+
+
+def answer_request(raw_path: str) -> Reply:
+    """The reply to GET `raw_path` (a whole request path). Never raises.
+
+    A crash inside the simulator reaches the caller as a Tomcat 500 page, as it would from
+    the real gateway.
+    """
+    rest = path_after_base(raw_path)
+    if rest is None:
+        return replies.not_found()
+    try:
+        return answer(rest)
+    except Exception:
+        log.exception("The simulator failed to answer a %r call", rest.split("/", 1)[0][:40])
+        return replies.server_error()
+
+
+def answer(path: str) -> Reply:
+    """The gateway's reply to GET {base}/{path}, with injected faults applied.
+
+    Never raises for any path; database trouble propagates.
+    """
+    call = parse(path)
+    if call is None:
+        return replies.not_found()
+    fault = faults.pick(call.method)
+    kind = fault.kind if fault else ""
+    # A credit move and its journal row commit together. Reads need no transaction, and
+    # holding SQLite's write lock while a 10,000-client list is built would queue every
+    # other call behind it.
+    with transaction.atomic() if call.method in WRITE_METHODS else nullcontext():
+        if kind in _CANNED:
+            outcome = Outcome(_CANNED[kind](fault))
+        else:
+            # A truncated answer was cut short before the gateway committed anything.
+            outcome = HANDLERS[call.method](call, commit=kind != "truncated")
+        _journal(call, outcome, kind)
+    return _shape(outcome.reply, fault)
+
+
+def _shape(reply: Reply, fault: SimFault | None) -> Reply:
+    if fault is None:
+        return reply
+    if fault.kind == "truncated":
+        reply = replies.truncated(reply)
+    disconnect = fault.kind if fault.kind in ("hang", "reset", "refuse") else None
+    delay = fault.delay if fault.kind in ("slow", "hang") else 0.0
+    return replace(reply, delay=delay, disconnect=disconnect, fault=fault.kind)
+
+
+# --- The methods -------------------------------------------------------------------------
+
+
+def _authenticate(call: Call) -> SimAccount | None:
+    username, password = call.get("username"), call.get("password")
+    if not username:
+        return None
+    # Top-level accounts first: a client of some book may share a reseller's username.
+    candidates = SimAccount.objects.filter(username=username).order_by(
+        F("parent").asc(nulls_first=True), "id"
+    )
+    return next((a for a in candidates if a.check_password(password)), None)
+
+
+def _balance(call: Call, *, commit: bool) -> Outcome:
+    account = _authenticate(call)
+    if account is None:
+        return Outcome(replies.text(replies.BALANCE_AUTH_FAILURE))
+    return Outcome(replies.text(str(account.balance)))
+
+
+def _login(call: Call, *, commit: bool) -> Outcome:
+    account = _authenticate(call)
+    return Outcome(replies.text(replies.USER_EXISTS if account else replies.READ_AUTH_FAILURE))
+
+
+def _book(relation: str, name_key: str, *, resellers_only: bool) -> Callable[..., Outcome]:
+    def read_book(call: Call, *, commit: bool) -> Outcome:
+        account = _authenticate(call)
+        if account is None:
+            return Outcome(replies.text(replies.READ_AUTH_FAILURE))
+        if resellers_only and not account.is_reseller:
+            return Outcome(replies.text("[]"))
+        rows = SimAccount.objects.filter(parent=account, relation=relation).order_by("id")
+        book = [
+            {"smsBalance": str(balance), name_key: name}
+            for name, balance in rows.values_list("username", "balance")
+        ]
+        return Outcome(replies.text(json.dumps(book, ensure_ascii=False)))
+
+    return read_book
+
+
+def _top_up(relation: str, name_key: str) -> Callable[..., Outcome]:
+    def top_up(call: Call, *, commit: bool) -> Outcome:
+        account = _authenticate(call)
+        if account is None:
+            return Outcome(replies.text(replies.WRITE_AUTH_FAILURE))
+        if account.suspended:
+            return Outcome(replies.text(replies.CONTACT_PROVIDERS))
+        if relation == SimAccount.CLIENT and not account.is_reseller:
+            return Outcome(replies.text(replies.NOT_AUTHORIZED))
+        amount = _whole_number(call.get("noofsms"))
+        if amount is None:
+            return Outcome(replies.text(replies.TOP_UP_NOT_SUCCESSFUL))
+        name = call.get(name_key)
+        target = SimAccount.objects.filter(parent=account, relation=relation, username=name)
+        if not target.exists():
+            return Outcome(replies.text(replies.top_up_failed(name)))
+        if not _take_credit(account, amount, commit=commit):
+            return Outcome(replies.text(replies.INSUFFICIENT_BALANCE))
+        if commit:
+            target.update(balance=F("balance") + amount)
+        return Outcome(replies.text(replies.top_up_succeeded(amount, name)), credit_moved=commit)
+
+    return top_up
+
+
+def _send_text(call: Call, *, commit: bool) -> Outcome:
+    account = _authenticate(call)
+    if account is None:
+        return Outcome(replies.text(replies.WRITE_AUTH_FAILURE))
+    if call.get("senderid") not in account.allowed_sender_ids():
+        return Outcome(replies.text(replies.INVALID_SENDER_ID))
+    if not _take_credit(account, _cost(call.get("message")), commit=commit):
+        return Outcome(replies.text(replies.INSUFFICIENT_BALANCE))
+    message_id = str(10**11 + secrets.randbelow(9 * 10**11))
+    response_time = datetime.now(GATEWAY_TIME_ZONE)
+    body = json.dumps(
+        [
+            {
+                "messageId": message_id,
+                "responseTime": response_time.strftime("%Y-%m-%d %H:%M:%S:")
+                + f"{response_time.microsecond // 1000:03d}",
+                "status": "successful",
+            }
+        ]
+    )
+    return Outcome(replies.text(body), credit_moved=commit, message_id=message_id)
+
+
+def _take_credit(account: SimAccount, amount: int, *, commit: bool) -> bool:
+    """Take `amount` off the account unless that would go below zero; True if it could."""
+    if not commit:
+        return account.balance >= amount
+    # One conditional UPDATE: two concurrent top-ups can never both spend the same credit.
+    return bool(
+        SimAccount.objects.filter(pk=account.pk, balance__gte=amount).update(
+            balance=F("balance") - amount
+        )
+    )
+
+
+def _cost(message: str) -> int:
+    # Even an empty message is billed as one SMS.
+    return max(1, measure(message).parts)
+
+
+def _whole_number(text: str) -> int | None:
+    if not re.fullmatch(r"[0-9]{1,10}", text):
+        return None
+    number = int(text)
+    return number if 0 < number <= _JAVA_INT_MAX else None
+
+
+HANDLERS: dict[str, Callable[..., Outcome]] = {
+    "balance": _balance,
+    "login": _login,
+    "subusers": _book(SimAccount.SUBACCOUNT, "subUserName", resellers_only=False),
+    "resellerclients": _book(SimAccount.CLIENT, "clientname", resellers_only=True),
+    "resellerclienttopup": _top_up(SimAccount.CLIENT, "clientname"),
+    "subacctopup": _top_up(SimAccount.SUBACCOUNT, "subaccname"),
+    "sendtext": _send_text,
+}
+
+
+# --- The journal -------------------------------------------------------------------------
+
+
+def _journal(call: Call, outcome: Outcome, fault_kind: str) -> SimCall:
+    """Record the call, without its password, in the same transaction as any credit move."""
+    target_key = {
+        "resellerclienttopup": "clientname",
+        "subacctopup": "subaccname",
+        "sendtext": "recipient",
+    }.get(call.method)
+    amount, parts = None, None
+    if call.method == "sendtext":
+        parts = measure(call.get("message")).parts
+        amount = _cost(call.get("message"))
+    elif target_key:
+        amount = _whole_number(call.get("noofsms"))
+    return SimCall.objects.create(
+        method=call.method,
+        username=call.get("username")[:150],
+        target=call.get(target_key)[:200] if target_key else "",
+        sender_id=call.get("senderid")[:50],
+        amount=amount,
+        parts=parts,
+        credit_moved=outcome.credit_moved,
+        message_id=outcome.message_id,
+        status=outcome.reply.status,
+        # Lists can run to megabytes; the start is enough to recognise an answer.
+        reply=outcome.reply.body[:500],
+        fault=fault_kind,
+    )

@@ -1,0 +1,156 @@
+"""The simulated gateway's state: accounts, the faults to inject, and a journal of calls."""
+
+import hashlib
+import hmac
+import secrets
+
+from django.db import models
+from django.utils import timezone
+
+# Deliberately cheap: benchmarks log in thousands of times, and these are demo accounts. The
+# point is only that the plain password never rests in the database, which the app's own
+# leak tests check by searching the whole database file.
+_HASH_ITERATIONS = 1000
+WRITE_METHODS = ("resellerclienttopup", "subacctopup", "sendtext")
+
+
+def _digest(salt: str, password: str) -> str:
+    return hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), _HASH_ITERATIONS).hex()
+
+
+class SimAccount(models.Model):
+    """An mSpace account: a reseller, a reseller's client, or someone's sub-account.
+
+    Clients and sub-accounts are accounts too (`parent` + `relation`), as on the real gateway,
+    where a client name is that client's own username.
+    """
+
+    CLIENT = "client"
+    SUBACCOUNT = "subaccount"
+    RELATIONS = [(CLIENT, "client"), (SUBACCOUNT, "sub-account")]
+
+    username = models.CharField(max_length=150)
+    password_hash = models.CharField(max_length=200, blank=True, editable=False)
+    balance = models.BigIntegerField(default=0)
+    is_reseller = models.BooleanField(default=False)
+    # A suspended account still reads its balance but is told to call mSpace on top-ups.
+    suspended = models.BooleanField(default=False)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    relation = models.CharField(max_length=10, choices=RELATIONS, blank=True)
+    sender_ids = models.TextField(blank=True, help_text="Allowed sender IDs, comma-separated.")
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "simulated account"
+        constraints = [
+            # Top-level usernames are unique, so a login is never ambiguous; a client or
+            # sub-account name only within its book, so test worlds (alice's and demo's
+            # "Mama Mboga Traders") can live side by side.
+            models.UniqueConstraint(
+                fields=["username"],
+                condition=models.Q(parent__isnull=True),
+                name="sim_unique_top_level_username",
+            ),
+            models.UniqueConstraint(fields=["parent", "username"], name="sim_unique_name_in_book"),
+        ]
+
+    def __str__(self):
+        return self.username
+
+    def set_password(self, password: str) -> None:
+        salt = secrets.token_hex(8)
+        self.password_hash = f"{salt}${_digest(salt, password)}"
+
+    def check_password(self, password: str) -> bool:
+        # An account made without a password (most clients) can never log in.
+        salt, _, digest = self.password_hash.partition("$")
+        if not digest:
+            return False
+        return hmac.compare_digest(digest, _digest(salt, password))
+
+    def allowed_sender_ids(self) -> list[str]:
+        return [s.strip() for s in self.sender_ids.split(",") if s.strip()]
+
+
+class SimFault(models.Model):
+    """A misbehaviour to inject into calls of one gateway method (or "*" for all)."""
+
+    KINDS = [
+        ("slow", "answer after `delay` seconds"),
+        ("hang", "process the call, then never answer"),
+        ("reset", "process the call, then drop the connection"),
+        ("refuse", "refuse the connection; nothing processed"),
+        ("http500", "Tomcat HTTP 500 page"),
+        ("html", "HTML login page with status 200"),
+        ("garbage", "random-looking text with status 200"),
+        ("empty", "empty body with status 200"),
+        ("truncated", "the right answer cut in half"),
+        ("internal_error", "Internal service error"),
+        ("sentence", "answer `reply` verbatim"),
+    ]
+
+    method = models.CharField(max_length=40, default="*")
+    kind = models.CharField(max_length=20, choices=KINDS)
+    delay = models.FloatField(default=0.0)
+    # None: until cleared; otherwise how many more calls it applies to.
+    remaining = models.PositiveIntegerField(null=True, blank=True)
+    probability = models.FloatField(default=1.0)
+    reply = models.TextField(blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "simulated fault"
+
+    def __str__(self):
+        times = "until cleared" if self.remaining is None else f"{self.remaining} more"
+        return f"{self.kind} on {self.method} ({times})"
+
+
+class SimCallQuerySet(models.QuerySet):
+    def writes(self):
+        """Calls that try to move credit: top-ups and sends."""
+        return self.filter(method__in=WRITE_METHODS)
+
+    def received(self):
+        """Calls that reached the gateway (a refused connection never did)."""
+        return self.exclude(fault="refuse")
+
+    def credit_moved_total(self) -> int:
+        """SMS credit these calls actually took off their callers' balances."""
+        total = self.filter(credit_moved=True).aggregate(total=models.Sum("amount"))["total"]
+        return total or 0
+
+
+class SimCall(models.Model):
+    """One call the simulator received, for tests that compare the app's ledger with it.
+
+    The password is never stored; nor is the path, which contains it.
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    method = models.CharField(max_length=40)
+    username = models.CharField(max_length=150, blank=True)
+    # The client or sub-account name of a top-up, or the recipient of a send.
+    target = models.CharField(max_length=200, blank=True)
+    sender_id = models.CharField(max_length=50, blank=True)
+    # SMS the call asks to move: `noofsms` of a top-up, the parts a message costs.
+    amount = models.BigIntegerField(null=True, blank=True)
+    parts = models.PositiveIntegerField(null=True, blank=True)
+    credit_moved = models.BooleanField(default=False)
+    message_id = models.CharField(max_length=40, blank=True)
+    status = models.PositiveSmallIntegerField(default=200)
+    # What the gateway answered before any truncation or dropped connection (its start only).
+    reply = models.TextField(blank=True)
+    fault = models.CharField(max_length=20, blank=True)
+
+    objects = SimCallQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "simulated call"
+
+    def __str__(self):
+        return f"{self.method} by {self.username or '?'} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,169 @@
+"""Building simulated mSpace worlds: one account for a test, or the whole demo."""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from simulator.models import SimAccount, SimCall, SimFault
+
+DEMO_SENDER_IDS = ("MSPACE", "DEMO SHOP", "24680")
+
+# A plausible Kenyan and Ugandan book, with the names that trip software up: "&", an
+# apostrophe, an accent, a "/" and a full stop. Several are running low (below 100 SMS).
+DEMO_CLIENTS = (
+    ("Mama Mboga Traders", 1250),
+    ("Nakuru Dairy Coop", 4800),
+    ("Kisumu Water Works", 12400),
+    ("Café Ngong' Road", 85),
+    ("Eldoret Agro-Vet 24/7", 640),
+    ("Mombasa Spice & Tea House", 2300),
+    ("Kariakor Shoe Makers", 47),
+    ("Thika Road Matatu Sacco", 9500),
+    ("Nyeri Coffee Growers", 3100),
+    ("Machakos Fruit Vendors", 0),
+    ("Kilimani Dental Clinic", 760),
+    ("Naivasha Flower Farm", 5600),
+    ("Malindi Beach Hotel", 1980),
+    ("Garissa Livestock Market", 12),
+    ("Kitengela Hardware", 330),
+    ("Westlands Pharmacy", 2750),
+    ("Kakamega Tea Estates", 4100),
+    ("Meru Miraa Traders", 95),
+    ("Lamu Dhow Tours", 410),
+    ("Kericho Boarding School", 6200),
+    ("Kampala Boda Riders", 38),
+    ("Jinja Fish Mongers", 1420),
+    ("Mbale Coffee Union", 2080),
+    ("Gulu Shea Butter Co-op", 560),
+    ("Mukwano & Sons Hardware", 3300),
+    ("Nakasero Market Vendors", 71),
+    ("Entebbe Airport Shuttles", 2950),
+    ("Masaka Matooke Farmers", 880),
+    ("Fort Portal Tea Lodge", 240),
+    ("Wandegeya Stationers", 19),
+    ("Owino Market Tailors", 1150),
+    ("Mbarara Ankole Dairy", 7400),
+    ("Ssemakula Bros. Electronics", 620),
+    ("Kabale Potato Growers", 130),
+    ("Arua Transporters' Association", 90),
+    ("Ntinda Salon & Spa", 2200),
+)
+DEMO_SUBACCOUNTS = (
+    ("demo-nairobi", 1800),
+    ("demo-kampala", 950),
+    ("demo-mombasa", 420),
+    ("demo-kisumu", 60),
+    ("demo-eldoret", 15),
+    ("demo-marketing", 2500),
+)
+DEMO2_CLIENTS = (
+    ("Kisii Soapstone Carvers", 300),
+    ("Hoima Oil Suppliers", 45),
+    ("Lira Maize Millers", 1200),
+)
+BENCH_PREFIX = "bench-client-"
+
+
+def make_account(
+    username: str,
+    password: str,
+    *,
+    balance: int = 0,
+    is_reseller: bool = True,
+    clients: Iterable[tuple[str, int]] = (),
+    subaccounts: Iterable[tuple[str, int]] = (),
+    sender_ids: Iterable[str] = ("MSPACE",),
+    suspended: bool = False,
+) -> SimAccount:
+    """Create a top-level account with its book; `clients`/`subaccounts` are (name, balance).
+
+    Raises IntegrityError if the username, or a name within the book, is taken.
+    """
+    with transaction.atomic():
+        account = SimAccount(
+            username=username,
+            balance=balance,
+            is_reseller=is_reseller,
+            suspended=suspended,
+            sender_ids=",".join(sender_ids),
+        )
+        account.set_password(password)
+        account.save()
+        add_to_book(account, SimAccount.CLIENT, clients)
+        add_to_book(account, SimAccount.SUBACCOUNT, subaccounts)
+    return account
+
+
+def add_to_book(owner: SimAccount, relation: str, entries: Iterable[tuple[str, int]]) -> None:
+    """Add clients or sub-accounts (name, balance) to `owner`'s book in one bulk insert."""
+    SimAccount.objects.bulk_create(
+        [
+            SimAccount(username=name, balance=balance, parent=owner, relation=relation)
+            for name, balance in entries
+        ],
+        batch_size=500,
+    )
+
+
+def seed_demo(clients: int | None = None) -> SimAccount:
+    """Make sure the demo world exists; returns the `demo` reseller. Safe to run again.
+
+    Accounts that exist are left as they are (the demo keeps its state between restarts).
+    `clients=N` also gives `demo` N generated clients (bench-client-00001...), for
+    benchmarks; running again with the same N adds nothing.
+    """
+    with transaction.atomic():
+        demo = _top_level("demo")
+        if demo is None:
+            demo = make_account(
+                "demo",
+                "demo",
+                balance=25_000,
+                clients=DEMO_CLIENTS,
+                subaccounts=DEMO_SUBACCOUNTS,
+                sender_ids=DEMO_SENDER_IDS,
+            )
+        if _top_level("demo2") is None:
+            make_account(
+                "demo2",
+                "demo2",
+                balance=3_000,
+                clients=DEMO2_CLIENTS,
+                subaccounts=[("demo2-main", 100)],
+                sender_ids=("MSPACE", "DEMO TWO"),
+            )
+        if _top_level("plain") is None:
+            make_account("plain", "plain", balance=500, is_reseller=False)
+        if clients:
+            _add_bench_clients(demo, clients)
+    return demo
+
+
+def reset() -> None:
+    """Forget every simulated account, fault and call."""
+    with transaction.atomic():
+        SimCall.objects.all().delete()
+        SimFault.objects.all().delete()
+        # Children first: one bulk delete of a self-referencing table is simplest this way.
+        SimAccount.objects.filter(parent__isnull=False).delete()
+        SimAccount.objects.all().delete()
+
+
+def _top_level(username: str) -> SimAccount | None:
+    return SimAccount.objects.filter(username=username, parent__isnull=True).first()
+
+
+def _add_bench_clients(owner: SimAccount, count: int) -> None:
+    width = max(5, len(str(count)))
+    names = [f"{BENCH_PREFIX}{n:0{width}d}" for n in range(1, count + 1)]
+    existing = set(
+        SimAccount.objects.filter(parent=owner, username__startswith=BENCH_PREFIX).values_list(
+            "username", flat=True
+        )
+    )
+    # Varied balances, a few of them low, so sorting and "running low" have work to do.
+    add_to_book(
+        owner,
+        SimAccount.CLIENT,
+        ((name, (n * 7919) % 5000) for n, name in enumerate(names, 1) if name not in existing),
+    )
