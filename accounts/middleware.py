@@ -1,0 +1,158 @@
+"""Session rules that hold on every page: lifetimes, who may use the reseller pages, and a
+password mSpace stopped taking.
+
+Both middlewares do their checks in `process_view`, which runs once every middleware has
+set the request up: by then messages can be added, and a response returned from there
+still passes through every middleware (the messages cookie, the vault cookie, no-store).
+"""
+
+import logging
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.views import redirect_to_login
+from django.dispatch import receiver
+from django.http import HttpResponseRedirect
+from django.shortcuts import resolve_url
+
+from accounts import vault
+from accounts.backends import is_local_account
+
+log = logging.getLogger(__name__)
+
+_LOGGED_IN_AT = "_logged_in_at"
+_SEEN_AT = "_seen_at"
+# Writing the session on every request would cost a database write per page; a minute's
+# precision is plenty for a 30-minute idle timeout.
+_SEEN_PRECISION = 60
+# Pages that act for a reseller on mSpace (the URL namespace of `messaging.urls`).
+_RESELLER_PAGES = "messaging"
+
+
+def mark_logged_in(request) -> None:
+    """Start the session's clocks (idle and absolute lifetime) now."""
+    now = int(time.time())
+    request.session[_LOGGED_IN_AT] = now
+    request.session[_SEEN_AT] = now
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.mark_logged_in")
+def _on_logged_in(sender, request, user, **kwargs):
+    # Every login, the admin's included, so that no session goes without its clocks.
+    if request is not None and hasattr(request, "session"):
+        mark_logged_in(request)
+
+
+def log_out(request, message: str, reason: str) -> None:
+    """Log out (the session row and the vault go with it) and tell the person why."""
+    log.info("session ended for %r: %s", request.user.get_username(), reason)
+    vault.forget(request)
+    logout(request)
+    messages.warning(request, message)
+
+
+def end_session(request, message: str):
+    """Log out, say why, and send the person to log in again (back to this page after)."""
+    log_out(request, message, reason="ended")
+    return _to_login(request)
+
+
+class SessionLifetimeMiddleware:
+    """Idle timeout (SESSION_IDLE_SECONDS) and an absolute lifetime (SESSION_ABSOLUTE_SECONDS).
+
+    An expired session is logged out and the request goes on anonymously: the page's own
+    rule (login required, or the admin's) then sends the person to the right login page,
+    and the message says why.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.user.is_authenticated:
+            return None
+        session = request.session
+        now = int(time.time())
+        if _LOGGED_IN_AT not in session:
+            mark_logged_in(request)
+        elif now - session[_LOGGED_IN_AT] > settings.SESSION_ABSOLUTE_SECONDS:
+            hours = settings.SESSION_ABSOLUTE_SECONDS // 3600
+            log_out(
+                request,
+                f"You were logged out after {hours} hours. Please log in again.",
+                reason="absolute lifetime",
+            )
+        elif now - session.get(_SEEN_AT, 0) > settings.SESSION_IDLE_SECONDS:
+            minutes = settings.SESSION_IDLE_SECONDS // 60
+            log_out(
+                request,
+                f"You were logged out after {minutes} minutes without activity.",
+                reason="idle",
+            )
+        elif now - session.get(_SEEN_AT, 0) >= _SEEN_PRECISION:
+            session[_SEEN_AT] = now
+        return None
+
+
+class GatewayCredentialsMiddleware:
+    """The reseller pages need a reseller logged in through mSpace; the session ends when the
+    vaulted password is gone or mSpace refuses it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "gateway_refused_credentials", False) and request.user.is_authenticated:
+            log_out(
+                request,
+                "mSpace no longer accepts the password you logged in with "
+                "(was it changed?). Please log in again.",
+                reason="mSpace refused the stored password",
+            )
+            response = _to_login(request)
+        vault.update_cookie(request, response)
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match is None or _RESELLER_PAGES not in match.namespaces:
+            return None
+        user = request.user
+        if not user.is_authenticated:
+            return _to_login(request)
+        if is_local_account(user):
+            # An administrator (made with createsuperuser) has no mSpace password to act with.
+            # Their admin session stays; the login page does not bounce them back here.
+            messages.info(
+                request,
+                "The reseller pages act on an mSpace account: log in with your mSpace "
+                "username and password to use them.",
+            )
+            return _to_login(request)
+        return None
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, vault.VaultLocked):
+            log_out(
+                request,
+                "Your session has ended. Please log in again.",
+                reason="vaulted password unavailable",
+            )
+            return _to_login(request)
+        return None
+
+
+def _to_login(request):
+    """A redirect to the login page, coming back to this page afterwards (never to the login
+    or logout pages themselves, which would go round in a circle)."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and "accounts" in match.namespaces:
+        return HttpResponseRedirect(resolve_url(settings.LOGIN_URL))
+    return redirect_to_login(request.get_full_path())

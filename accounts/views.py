@@ -1,0 +1,91 @@
+"""Logging in through mSpace, and out."""
+
+import logging
+from urllib.parse import urlsplit
+
+from django.contrib.auth import views as auth_views
+from django.contrib.sessions.backends.db import SessionStore
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
+
+from accounts import throttle, vault
+from accounts.backends import is_local_account
+from accounts.forms import MspaceLoginForm
+
+log = logging.getLogger(__name__)
+
+
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
+class LoginView(auth_views.LoginView):
+    """Django's login view, asking mSpace; one log line per attempt, never the password."""
+
+    form_class = MspaceLoginForm
+    template_name = "accounts/login.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        # A reseller already logged in goes straight on; an administrator (no mSpace password)
+        # sees the form, since the reseller pages sent them here to log in with mSpace.
+        user = request.user
+        self.redirect_authenticated_user = user.is_authenticated and not is_local_account(user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_redirect_url(self):
+        """`next`, if it is a page of this site other than logging in or out (which would go
+        round in a circle or answer 405)."""
+        url = super().get_redirect_url()
+        if url and urlsplit(url).path in (reverse("accounts:login"), reverse("accounts:logout")):
+            return ""
+        return url
+
+    def form_valid(self, form):
+        response = super().form_valid(form)  # login(): new session key, new CSRF token
+        vault.store(self.request, form.cleaned_data["password"])
+        username = form.get_user().get_username()
+        throttle.forgive(self.request, username)
+        # Sessions that simply ran out (the browser never came back) still hold a vault
+        # ciphertext: sweep them away now rather than wait for `clearsessions`.
+        SessionStore.clear_expired()
+        _log_attempt(self.request, username, "succeeded")
+        return response
+
+    def form_invalid(self, form):
+        outcome = _outcome_of(self.request, form)
+        if outcome:
+            username = form.cleaned_data.get("username") or form.data.get("username", "")
+            _log_attempt(self.request, username, outcome)
+        return super().form_invalid(form)
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django's default: a GET is answered 405); the vault goes with the session."""
+
+    def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            log.info("logout by %r", request.user.get_username())
+        vault.forget(request)
+        return super().post(request, *args, **kwargs)
+
+
+def _outcome_of(request, form) -> str:
+    """What the log line says about a rejected login; "" when nobody asked for anything."""
+    if form.has_error("__all__", "gateway"):
+        return "gateway not answering"
+    if not form.has_error("__all__", "invalid_login"):
+        return ""  # a field left empty: nothing was tried
+    asked = getattr(request, "mspace_was_asked", False)
+    if getattr(request, "axes_locked_out", False):
+        return "wrong credentials, now locked out" if asked else "locked out"
+    return "wrong credentials"
+
+
+def _log_attempt(request, username: str, outcome: str) -> None:
+    level = logging.INFO if outcome == "succeeded" else logging.WARNING
+    # %r: a username is typed by anyone, and must not forge a second log line.
+    log.log(
+        level,
+        "login %s: username=%r address=%s",
+        outcome,
+        username,
+        throttle.client_address(request),
+    )

@@ -1,0 +1,99 @@
+"""Shared people and helpers for the tests.
+
+alice is a reseller with clients and sub-accounts; bob is another reseller; charlie is an
+mSpace user who resells nothing. Each test builds them in the simulator, so the whole
+gateway path (client, transport, simulator) runs for real.
+"""
+
+import pytest
+
+ALICE_PASSWORD = "Al1ce/pa ss%&?#+é🎉"  # hostile on purpose: every character must survive
+BOB_PASSWORD = "b0b-secret"
+CHARLIE_PASSWORD = "charlie-secret"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright drives Debian's Chromium; playwright cannot download its own here."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_state():
+    """Caches live in process memory; no test may see another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    try:
+        from messaging import reads
+
+        getattr(reads, "forget_everything", lambda: None)()
+    except ImportError:
+        pass
+    yield
+
+
+@pytest.fixture
+def alice(db):
+    from simulator.seed import make_account
+
+    return make_account(
+        "alice",
+        ALICE_PASSWORD,
+        balance=5000,
+        clients=[("Mama Mboga Traders", 1200), ("Kampala Boda Riders", 40), ("Jinja Fish", 0)],
+        subaccounts=[("alice-nairobi", 300), ("alice-kampala", 15)],
+        sender_ids=("ALICESHOP", "MSPACE"),
+    )
+
+
+@pytest.fixture
+def bob(db):
+    from simulator.seed import make_account
+
+    return make_account(
+        "bob", BOB_PASSWORD, balance=800, clients=[("Bob Client", 10)], subaccounts=[]
+    )
+
+
+@pytest.fixture
+def charlie(db):
+    from simulator.seed import make_account
+
+    return make_account("charlie", CHARLIE_PASSWORD, balance=50, is_reseller=False)
+
+
+def log_in(client, username, password):
+    response = client.post("/accounts/login/", {"username": username, "password": password})
+    assert response.status_code == 302, response.content[:500]
+    return client
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    """A Django test client logged in as alice through the real login page."""
+    return log_in(client, "alice", ALICE_PASSWORD)
+
+
+@pytest.fixture
+def bob_client(alice, bob):
+    from django.test import Client
+
+    return log_in(Client(), "bob", BOB_PASSWORD)
+
+
+@pytest.fixture
+def charlie_client(client, charlie):
+    return log_in(client, "charlie", CHARLIE_PASSWORD)
