@@ -1,0 +1,39 @@
+"""A reseller's two books of accounts: clients and sub-accounts.
+
+They behave alike (a list with balances, a top-up), so everything that differs between them
+lives here, once, and views take a book instead of repeating themselves.
+"""
+
+from dataclasses import dataclass
+
+from messaging.models import LedgerEntry
+
+
+@dataclass(frozen=True)
+class Book:
+    slug: str  # as in the URL: /clients/, /subaccounts/
+    title: str  # "Clients"
+    singular: str  # "client"
+    ledger_kind: str
+    read_method: str  # MspaceClient method listing the book
+    top_up_method: str  # MspaceClient method topping one account up
+
+
+CLIENTS = Book(
+    slug="clients",
+    title="Clients",
+    singular="client",
+    ledger_kind=LedgerEntry.Kind.CLIENT_TOP_UP,
+    read_method="reseller_clients",
+    top_up_method="top_up_client",
+)
+SUB_ACCOUNTS = Book(
+    slug="subaccounts",
+    title="Sub-accounts",
+    singular="sub-account",
+    ledger_kind=LedgerEntry.Kind.SUB_ACCOUNT_TOP_UP,
+    read_method="sub_accounts",
+    top_up_method="top_up_sub_account",
+)
+BOOKS = {book.slug: book for book in (CLIENTS, SUB_ACCOUNTS)}
+BOOK_FOR_KIND = {book.ledger_kind: book for book in (CLIENTS, SUB_ACCOUNTS)}

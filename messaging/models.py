@@ -1,0 +1,100 @@
+"""The ledger: one row per credit-moving call, written before the gateway is asked."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class LedgerEntry(models.Model):
+    class Kind(models.TextChoices):
+        CLIENT_TOP_UP = "client_topup", "client top-up"
+        SUB_ACCOUNT_TOP_UP = "subaccount_topup", "sub-account top-up"
+        TEST_SMS = "test_sms", "test SMS"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
+        UNKNOWN = "unknown", "unknown"
+
+    reseller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    # The form's one-time key. UNIQUE is what makes a replayed or double-clicked form reach
+    # the gateway once: the second insert fails before any call is made.
+    form_key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    target = models.CharField(max_length=200, help_text="client, sub-account or recipient")
+    amount = models.PositiveIntegerField(help_text="SMS moved (a test SMS: its parts)")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    detail = models.TextField(blank=True, help_text="the outcome in plain words")
+    gateway_reply = models.TextField(blank=True, help_text="what mSpace answered, verbatim")
+    message_id = models.CharField(max_length=100, blank=True)
+    sender_id = models.CharField(max_length=20, blank=True)
+    message = models.TextField(blank=True)
+    # Read just before the call, so an unknown outcome can be settled by re-reading them.
+    balance_before = models.BigIntegerField(null=True, blank=True)
+    target_balance_before = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    # Checking an unknown outcome afterwards: when, by whom (a username, with "balance check"
+    # when the app decided from the balances) and what was found.
+    reconciled_at = models.DateTimeField(null=True, blank=True)
+    reconciled_by = models.CharField(max_length=200, blank=True)
+    reconcile_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "ledger entries"
+        indexes = [
+            models.Index(fields=["reseller", "-created_at"], name="ledger_reseller_newest"),
+            models.Index(fields=["reseller", "kind", "target", "status"], name="ledger_target"),
+            # reads.py asks for the newest change of a reseller's ledger on every cached page.
+            models.Index(fields=["reseller", "updated_at"], name="ledger_reseller_changed"),
+        ]
+        constraints = [
+            # At most one open (pending or unknown) top-up per account: an unknown outcome is
+            # settled by comparing the account's balance with the one read before it, which
+            # only works while nothing else of ours moves credit to that account meanwhile.
+            models.UniqueConstraint(
+                fields=["reseller", "kind", "target"],
+                condition=models.Q(status__in=["pending", "unknown"]) & ~models.Q(kind="test_sms"),
+                name="ledger_one_open_top_up_per_account",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.amount} to {self.target}: {self.status}"
+
+    @property
+    def is_top_up(self):
+        return self.kind != self.Kind.TEST_SMS
+
+
+class ResellerPreferences(models.Model):
+    """What a reseller chose on their dashboard, remembered between sessions."""
+
+    DEFAULT_LOW_BALANCE = 100
+
+    reseller = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences"
+    )
+    low_balance = models.PositiveIntegerField(
+        default=DEFAULT_LOW_BALANCE,
+        help_text="A client or sub-account with fewer SMS than this is running low.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "reseller preferences"
+
+    def __str__(self):
+        return f"preferences of {self.reseller}"
+
+    @classmethod
+    def low_balance_for(cls, reseller) -> int:
+        """The reseller's low-balance threshold, or the default if they never chose one."""
+        chosen = cls.objects.filter(reseller=reseller).values_list("low_balance", flat=True)
+        return next(iter(chosen), cls.DEFAULT_LOW_BALANCE)

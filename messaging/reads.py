@@ -1,0 +1,393 @@
+"""What the gateway says about a reseller's money: their balance and their two books.
+
+Every page that shows a balance or a list reads it here, never from the gateway directly,
+so that three rules hold in one place:
+
+- Reads are reused for `settings.MSPACE_CACHE_SECONDS` (0: never), per reseller, never
+  shared between resellers. The cache holds parsed data, with each book's sorted views and
+  lower-case names computed once, so a page of a 10,000-client book costs a slice, not a
+  re-parse or a re-sort.
+- A reused read is never older than the reseller's own last top-up or send. The app runs
+  several worker processes, each with its own cache, so clearing one process's copy after a
+  change would leave the others stale. The ledger is the source of truth instead: a read
+  taken at time T is reused only while none of the reseller's `LedgerEntry` rows was
+  written after T (one query, `Max(updated_at)`), whichever process wrote it.
+- The dashboard's three reads go out side by side on a shared thread pool, so the page
+  waits about as long as the slowest read, not their sum.
+
+Every function raises (or, for the dashboard, returns) `messaging.mspace.MspaceError`
+subclasses for gateway trouble; the views turn those into plain words.
+"""
+
+import bisect
+import concurrent.futures
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connections
+from django.db.models import Max
+from django.utils import timezone
+
+from messaging import gateway
+from messaging.books import CLIENTS, SUB_ACCOUNTS, Book
+from messaging.models import LedgerEntry
+from messaging.mspace import Account, GatewayUnavailableError, MspaceError
+
+SORTS = ("name", "-name", "balance", "-balance")
+DEFAULT_SORT = "name"
+
+# Bounds on what one worker process keeps: the most recently seen resellers, and a total
+# number of accounts across them, so a few very large books cannot take all the memory.
+MAX_RESELLERS = 300
+MAX_CACHED_ACCOUNTS = 200_000
+# Threads for side-by-side reads. They spend their time waiting on the gateway, so this is
+# sized for many resellers' dashboards at once (three reads each), not for the CPU count;
+# threads are only started when needed.
+POOL_THREADS = 192
+
+_BALANCE = "balance"
+_NOT_CACHED = object()
+
+
+class AccountBook(Sequence):
+    """One read of a client or sub-account list, in the gateway's order.
+
+    Behaves as a read-only sequence of `Account`. Sorted views and lower-case names are
+    worked out on first use and kept with the read, so every later page of the same read
+    reuses them.
+    """
+
+    def __init__(self, accounts):
+        self._accounts = tuple(accounts)
+        self.total_credit = sum(account.balance for account in self._accounts)
+        # sort -> (accounts in that order, their case-folded names in the same order)
+        self._views: dict[str, tuple[tuple[Account, ...], tuple[str, ...]]] = {}
+
+    def __len__(self):
+        return len(self._accounts)
+
+    def __getitem__(self, index):
+        return self._accounts[index]
+
+    def __repr__(self):
+        return f"<AccountBook of {len(self)} accounts>"
+
+    def sorted_by(self, sort: str) -> tuple[Account, ...]:
+        """Every account in `sort` order (one of `SORTS`; anything else means by name)."""
+        return self._view(sort)[0]
+
+    def find(self, text: str = "", sort: str = DEFAULT_SORT) -> Sequence[Account]:
+        """Accounts whose name contains `text`, ignoring case, in `sort` order."""
+        accounts, folded = self._view(sort)
+        needle = text.casefold()
+        if not needle:
+            return accounts
+        return [account for account, name in zip(accounts, folded, strict=True) if needle in name]
+
+    def running_low(self, threshold: int) -> tuple[Account, ...]:
+        """Accounts with fewer than `threshold` SMS, lowest balance first."""
+        by_balance = self.sorted_by("balance")
+        # The balance view is ascending, so the low ones are its first few.
+        count = bisect.bisect_left(by_balance, threshold, key=lambda account: account.balance)
+        return by_balance[:count]
+
+    def _view(self, sort: str):
+        if sort not in SORTS:
+            sort = DEFAULT_SORT
+        view = self._views.get(sort)
+        if view is None:
+            # Two threads may both build a view; the results are equal, the last one is kept.
+            folded = {id(account): account.name.casefold() for account in self._accounts}
+            by_name = lambda account: (folded[id(account)], account.name)  # noqa: E731
+            if sort == "name":
+                ordered = sorted(self._accounts, key=by_name)
+            elif sort == "-name":
+                ordered = sorted(self._accounts, key=by_name, reverse=True)
+            elif sort == "balance":
+                ordered = sorted(self._accounts, key=lambda a: (a.balance, *by_name(a)))
+            else:
+                ordered = sorted(self._accounts, key=lambda a: (-a.balance, *by_name(a)))
+            view = (tuple(ordered), tuple(folded[id(account)] for account in ordered))
+            self._views[sort] = view
+        return view
+
+
+@dataclass(frozen=True)
+class DashboardReads:
+    """The dashboard's three reads. Each is its value, or the `MspaceError` that happened."""
+
+    balance: int | MspaceError
+    clients: AccountBook | MspaceError
+    sub_accounts: AccountBook | MspaceError
+    # When the oldest of the figures shown was read.
+    read_at: datetime
+
+
+@dataclass(frozen=True)
+class _Read:
+    value: object
+    # Taken just before the request went out: a ledger change at or after this moment may
+    # not be reflected in `value`.
+    read_at: datetime
+    monotonic: float
+
+    @property
+    def size(self) -> int:
+        return len(self.value) if isinstance(self.value, AccountBook) else 1
+
+
+class _ResellerCache:
+    """Parsed reads per reseller (by user id), least recently used dropped first."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._resellers: OrderedDict[int, dict[str, _Read]] = OrderedDict()
+        self._size = 0
+
+    def get(self, user_id: int, what: str) -> _Read | None:
+        with self._lock:
+            reads = self._resellers.get(user_id)
+            if reads is None:
+                return None
+            self._resellers.move_to_end(user_id)
+            return reads.get(what)
+
+    def put(self, user_id: int, what: str, read: _Read) -> None:
+        with self._lock:
+            reads = self._resellers.setdefault(user_id, {})
+            self._resellers.move_to_end(user_id)
+            old = reads.get(what)
+            if old is not None:
+                if old.read_at > read.read_at:
+                    return  # a slower, older read finishing late must not win
+                self._size -= old.size
+            reads[what] = read
+            self._size += read.size
+            while self._resellers and (
+                len(self._resellers) > MAX_RESELLERS or self._size > MAX_CACHED_ACCOUNTS
+            ):
+                if len(self._resellers) == 1 and self._size <= MAX_CACHED_ACCOUNTS:
+                    break
+                _, evicted = self._resellers.popitem(last=False)
+                self._size -= sum(r.size for r in evicted.values())
+
+    def forget(self, user_id: int) -> None:
+        with self._lock:
+            reads = self._resellers.pop(user_id, None)
+            if reads:
+                self._size -= sum(r.size for r in reads.values())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._resellers.clear()
+            self._size = 0
+
+
+def _new_pool():
+    return concurrent.futures.ThreadPoolExecutor(
+        max_workers=POOL_THREADS, thread_name_prefix="mspace-read"
+    )
+
+
+_cache = _ResellerCache()
+_pool = _new_pool()
+
+
+def _start_afresh_after_fork():
+    # A forked worker inherits neither the parent's threads nor a lock's owner: it needs its
+    # own pool and cache (another reseller's reads must not leak through a fork either).
+    global _cache, _pool
+    _cache, _pool = _ResellerCache(), _new_pool()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_start_afresh_after_fork)
+
+
+# --- Public API -------------------------------------------------------------------------
+
+
+def balance(request, *, fresh: bool = False) -> int:
+    """The reseller's own SMS balance. `fresh=True` always asks mSpace (and keeps the answer).
+
+    Raises `MspaceError` subclasses.
+    """
+    value = _read_one(request, _BALANCE, fresh=fresh)
+    request._reads_balance = value
+    return value
+
+
+def accounts(request, book: Book, *, fresh: bool = False) -> list[Account]:
+    """The reseller's clients or sub-accounts (`book`), in the gateway's order.
+
+    `fresh=True` always asks mSpace (the top-up form checks against a fresh list). Raises
+    `MspaceError` subclasses (`NotAuthorizedError` for someone who may not resell).
+    """
+    return list(account_book(request, book, fresh=fresh))
+
+
+def account_book(request, book: Book, *, fresh: bool = False) -> AccountBook:
+    """Like `accounts`, as an `AccountBook` that keeps its sorted views for later pages."""
+    return _read_one(request, book.slug, fresh=fresh)
+
+
+def dashboard(request, *, fresh: bool = False) -> DashboardReads:
+    """Balance, clients and sub-accounts, read side by side; never raises a gateway error.
+
+    Whatever is still usable in the cache is reused (unless `fresh`); the rest is asked
+    for at once, one read per thread.
+    """
+    user_id = request.user.pk
+    wanted = (_BALANCE, CLIENTS.slug, SUB_ACCOUNTS.slug)
+    found = {} if fresh else _usable_reads(user_id, wanted)
+    missing = [what for what in wanted if what not in found]
+    readers = {what: _reader(request, what) for what in missing}  # vault read here, not in threads
+    read_at = timezone.now()
+    started = time.monotonic()
+    futures = {what: _pool.submit(_in_pool_thread, readers[what]) for what in missing[1:]}
+    if missing:
+        # The request thread does one of the reads itself: it would only wait otherwise.
+        found[missing[0]] = _remember(
+            user_id, missing[0], _attempt(readers[missing[0]]), read_at, started
+        )
+    for what, future in futures.items():
+        found[what] = _remember(user_id, what, _wait_for(future), read_at, started)
+    if not isinstance(found[_BALANCE].value, MspaceError):
+        request._reads_balance = found[_BALANCE].value
+    figures = [read for read in found.values() if not isinstance(read.value, MspaceError)]
+    return DashboardReads(
+        balance=found[_BALANCE].value,
+        clients=found[CLIENTS.slug].value,
+        sub_accounts=found[SUB_ACCOUNTS.slug].value,
+        read_at=min((read.read_at for read in figures), default=read_at),
+    )
+
+
+def last_known_balance(request) -> int | None:
+    """The balance last read for this reseller, or None; never asks the gateway.
+
+    What this request read wins; otherwise the cached one, however old, unless the ledger
+    shows a top-up or send since it was read.
+    """
+    value = getattr(request, "_reads_balance", _NOT_CACHED)
+    if value is not _NOT_CACHED:
+        return value
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    read = _cache.get(user.pk, _BALANCE)
+    if read is None or _ledger_changed_since(user.pk, read.read_at):
+        return None
+    return read.value
+
+
+def forget(request) -> None:
+    """Drop everything read for this reseller in this process (the ledger does it for all
+    processes; this frees the memory at once)."""
+    if hasattr(request, "_reads_balance"):
+        del request._reads_balance
+    _cache.forget(request.user.pk)
+
+
+def forget_everything() -> None:
+    """Drop every reseller's reads in this process (tests start from nothing)."""
+    _cache.clear()
+
+
+# --- Reading ----------------------------------------------------------------------------
+
+
+def _reader(request, what: str) -> Callable[[], object]:
+    """A call that reads `what` for this reseller, safe to run in another thread."""
+    client = gateway.for_reseller(request)
+    if what == _BALANCE:
+        return client.balance
+    book = CLIENTS if what == CLIENTS.slug else SUB_ACCOUNTS
+    read_list = getattr(client, book.read_method)
+    return lambda: AccountBook(read_list())
+
+
+def _read_one(request, what: str, *, fresh: bool):
+    user_id = request.user.pk
+    if not fresh:
+        cached = _usable_reads(user_id, (what,))
+        if what in cached:
+            return cached[what].value
+    reader = _reader(request, what)
+    read_at, started = timezone.now(), time.monotonic()
+    value = reader()  # a gateway error propagates, and nothing is cached
+    _remember(user_id, what, value, read_at, started)
+    return value
+
+
+def _usable_reads(user_id: int, wanted) -> dict[str, _Read]:
+    """The cached reads among `wanted` that are young enough and predate any ledger change."""
+    max_age = settings.MSPACE_CACHE_SECONDS
+    now = time.monotonic()
+    reads = {}
+    for what in wanted:
+        read = _cache.get(user_id, what)
+        if read is not None and now - read.monotonic < max_age:
+            reads[what] = read
+    if reads:
+        newest_change = _newest_ledger_change(user_id)
+        if newest_change is not None:
+            reads = {w: r for w, r in reads.items() if r.read_at > newest_change}
+    return reads
+
+
+def _ledger_changed_since(user_id: int, moment: datetime) -> bool:
+    newest = _newest_ledger_change(user_id)
+    return newest is not None and newest >= moment
+
+
+def _newest_ledger_change(user_id: int) -> datetime | None:
+    return (
+        LedgerEntry.objects.filter(reseller_id=user_id)
+        .order_by()
+        .aggregate(newest=Max("updated_at"))["newest"]
+    )
+
+
+def _remember(user_id: int, what: str, value, read_at: datetime, started: float) -> _Read:
+    read = _Read(value, read_at, started)
+    if isinstance(value, MspaceError):
+        return read  # only answers are reused; after a failure the next page asks again
+    # Lists are kept only when they may be reused; the balance is always kept for the
+    # header's "last known" figure.
+    if what == _BALANCE or settings.MSPACE_CACHE_SECONDS > 0:
+        _cache.put(user_id, what, read)
+    return read
+
+
+def _attempt(reader):
+    try:
+        return reader()
+    except MspaceError as error:
+        return error
+
+
+def _in_pool_thread(reader):
+    try:
+        return _attempt(reader)
+    finally:
+        # The in-process simulator uses the database from this thread; a pool thread lives
+        # on, so its connection must not outlive the task.
+        for connection in connections.all(initialized_only=True):
+            connection.close()
+
+
+def _wait_for(future):
+    # The client's own timeout ends every read (a retried read at most twice); this is only
+    # a backstop so that a stuck thread can never hold the reseller's page forever.
+    backstop = 2 * settings.MSPACE_TIMEOUT + 5
+    try:
+        return future.result(timeout=backstop)
+    except concurrent.futures.TimeoutError:
+        return GatewayUnavailableError("mSpace did not answer in time.")

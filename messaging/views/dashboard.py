@@ -1,0 +1,213 @@
+"""The dashboard and the two account lists: every balance at a glance.
+
+Gateway trouble never ends a page: each read that failed is named in plain words and the
+rest of the page shows what did load.
+"""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from messaging import reads
+from messaging.books import CLIENTS, SUB_ACCOUNTS, Book
+from messaging.csv_export import csv_response
+from messaging.models import LedgerEntry, ResellerPreferences
+from messaging.mspace import MspaceError, NotAuthorizedError
+
+ROWS_PER_PAGE = 50
+RECENT_ENTRIES = 5
+LOW_ON_DASHBOARD = 10  # the lowest few per book; the list sorted by balance shows the rest
+# Longer than any account name; a longer search could only echo megabytes back into the page.
+SEARCH_LIMIT = 100
+LOW_BALANCE_MAX = 1_000_000_000
+
+TOP_UP_URL = {
+    CLIENTS.slug: "messaging:client_topup",
+    SUB_ACCOUNTS.slug: "messaging:subaccount_topup",
+}
+LIST_URL = {CLIENTS.slug: "messaging:clients", SUB_ACCOUNTS.slug: "messaging:subaccounts"}
+SORT_LABELS = {
+    "name": "Name, A to Z",
+    "-name": "Name, Z to A",
+    "balance": "Balance, lowest first",
+    "-balance": "Balance, highest first",
+}
+
+
+class LowBalanceForm(forms.Form):
+    low_balance = forms.IntegerField(
+        label="Running low below",
+        min_value=0,
+        max_value=LOW_BALANCE_MAX,
+        help_text="SMS. Clients and sub-accounts with fewer are marked “Low”.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def dashboard(request):
+    threshold = ResellerPreferences.low_balance_for(request.user)
+    form = LowBalanceForm(initial={"low_balance": threshold})
+    if request.method == "POST":
+        form = LowBalanceForm(request.POST)
+        if form.is_valid():
+            chosen = form.cleaned_data["low_balance"]
+            ResellerPreferences.objects.update_or_create(
+                reseller=request.user, defaults={"low_balance": chosen}
+            )
+            messages.success(
+                request, f"Accounts with fewer than {chosen:,} SMS are now shown as running low."
+            )
+            return redirect("messaging:dashboard")
+
+    figures = reads.dashboard(request, fresh=bool(request.GET.get("refresh")))
+    books = [
+        _book_summary(CLIENTS, figures.clients, threshold),
+        _book_summary(SUB_ACCOUNTS, figures.sub_accounts, threshold),
+    ]
+    balance = figures.balance
+    return render(
+        request,
+        "messaging/dashboard.html",
+        {
+            "balance": None if isinstance(balance, MspaceError) else balance,
+            "balance_error": balance if isinstance(balance, MspaceError) else None,
+            "books": books,
+            "threshold": threshold,
+            "form": form,
+            "recent": LedgerEntry.objects.filter(reseller=request.user)[:RECENT_ENTRIES],
+            "read_at": timezone.localtime(figures.read_at),
+        },
+    )
+
+
+@login_required
+@require_GET
+def account_list(request, book: Book):
+    query = request.GET.get("q", "").strip()
+    search = query[:SEARCH_LIMIT]
+    sort = request.GET.get("sort", reads.DEFAULT_SORT)
+    if sort not in reads.SORTS:
+        sort = reads.DEFAULT_SORT
+    list_url = reverse(LIST_URL[book.slug])
+    context = {
+        "book": book,
+        "search": search,
+        "search_shortened": len(query) > SEARCH_LIMIT,
+        "sort": sort,
+        "sort_label": SORT_LABELS[sort],
+        "list_url": list_url,
+        "error": None,
+        "not_reseller": False,
+    }
+    try:
+        listing = reads.account_book(request, book, fresh=bool(request.GET.get("refresh")))
+    except NotAuthorizedError:
+        context["not_reseller"] = True
+        return render(request, "messaging/account_list.html", context)
+    except MspaceError as error:
+        context["error"] = error
+        return render(request, "messaging/account_list.html", context)
+    if not listing:
+        context["not_reseller"] = True
+        return render(request, "messaging/account_list.html", context)
+
+    found = listing.find(search, sort)
+    if request.GET.get("format") == "csv":
+        day = timezone.localdate().isoformat()
+        rows = ((account.name, account.balance) for account in found)
+        return csv_response(f"{book.slug}-{day}.csv", ("name", "balance"), rows)
+
+    threshold = ResellerPreferences.low_balance_for(request.user)
+    paginator = Paginator(found, ROWS_PER_PAGE)
+    page = paginator.get_page(_page_number(request.GET.get("page")))
+    page_links = [
+        {"number": n, "url": _list_query(list_url, search, sort, page=n)}
+        if n != Paginator.ELLIPSIS
+        else None
+        for n in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    ]
+    context.update(
+        {
+            "rows": [
+                {"account": account, "low": account.balance < threshold}
+                for account in page.object_list
+            ],
+            "page": page,
+            "page_links": page_links if paginator.num_pages > 1 else [],
+            "previous_url": _list_query(list_url, search, sort, page=page.number - 1)
+            if page.has_previous()
+            else None,
+            "next_url": _list_query(list_url, search, sort, page=page.number + 1)
+            if page.has_next()
+            else None,
+            "total": len(listing),
+            "found": paginator.count,
+            "total_credit": listing.total_credit,
+            "threshold": threshold,
+            "top_up_url": reverse(TOP_UP_URL[book.slug]),
+            "csv_url": _list_query(list_url, search, sort, format="csv"),
+            # A header shows its own order first, then the reverse on a second click; balance
+            # starts lowest first, because the low ones are what resellers look for.
+            "name_sort_url": _list_query(list_url, search, "-name" if sort == "name" else "name"),
+            "balance_sort_url": _list_query(
+                list_url, search, "-balance" if sort == "balance" else "balance"
+            ),
+        }
+    )
+    return render(request, "messaging/account_list.html", context)
+
+
+def _book_summary(book: Book, read, threshold: int) -> dict:
+    """What the dashboard shows of one book: its totals and its lowest accounts, or why not."""
+    summary = {
+        "book": book,
+        "list_url": reverse(LIST_URL[book.slug]),
+        "top_up_url": reverse(TOP_UP_URL[book.slug]),
+        "error": None,
+        "not_reseller": False,
+    }
+    if isinstance(read, NotAuthorizedError) or (not isinstance(read, MspaceError) and not read):
+        summary["not_reseller"] = True
+    elif isinstance(read, MspaceError):
+        summary["error"] = read
+    else:
+        low = read.running_low(threshold)
+        summary.update(
+            {
+                "count": len(read),
+                "total_credit": read.total_credit,
+                "low": low[:LOW_ON_DASHBOARD],
+                "low_count": len(low),
+                "low_more": len(low) > LOW_ON_DASHBOARD,
+            }
+        )
+    return summary
+
+
+def _page_number(raw) -> int:
+    """A page number from the query string; nonsense, zero or negative means the first page."""
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):  # also a number too long for int()
+        return 1
+    return max(number, 1)
+
+
+def _list_query(list_url: str, search: str, sort: str, **extra) -> str:
+    """The address of a list page, keeping only what differs from the defaults."""
+    params = {}
+    if search:
+        params["q"] = search
+    if sort != reads.DEFAULT_SORT:
+        params["sort"] = sort
+    params.update({k: v for k, v in extra.items() if not (k == "page" and v == 1)})
+    return f"{list_url}?{urlencode(params)}" if params else list_url

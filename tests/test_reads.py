@@ -1,0 +1,370 @@
+"""messaging.reads: side-by-side reads, the per-reseller cache and its invalidation."""
+
+import threading
+from types import SimpleNamespace
+
+import pytest
+
+from messaging import gateway, reads
+from messaging.books import CLIENTS, SUB_ACCOUNTS
+from messaging.models import LedgerEntry
+from messaging.mspace import Account, GatewayUnavailableError, MspaceError
+from simulator import faults
+from tests.reads_helpers import TogetherOnlyAdapter, calls, read_calls, request_as
+
+# The dashboard's reads run in pool threads with their own database connections: they only
+# see rows that were committed.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def make_entry(user, **fields):
+    values = {"kind": LedgerEntry.Kind.CLIENT_TOP_UP, "target": "Jinja Fish", "amount": 10}
+    return LedgerEntry.objects.create(reseller=user, **{**values, **fields})
+
+
+# --- Side by side ---------------------------------------------------------------------------
+
+
+def test_dashboard_reads_are_in_flight_together(alice_client, monkeypatch):
+    together = TogetherOnlyAdapter()
+    monkeypatch.setattr(gateway, "_simulator_adapter", lambda: together)
+
+    figures = reads.dashboard(request_as(alice_client))
+
+    assert figures.balance == 5000
+    assert sorted(a.name for a in figures.clients) == [
+        "Jinja Fish",
+        "Kampala Boda Riders",
+        "Mama Mboga Traders",
+    ]
+    assert {a.name for a in figures.sub_accounts} == {"alice-nairobi", "alice-kampala"}
+    assert len(together.threads) == 3
+
+
+def test_the_together_only_gateway_fails_reads_made_one_after_another(alice_client, monkeypatch):
+    # The control for the test above: the same gateway cannot be satisfied sequentially.
+    together = TogetherOnlyAdapter(timeout=0.2)
+    monkeypatch.setattr(gateway, "_simulator_adapter", lambda: together)
+    request = request_as(alice_client)
+
+    with pytest.raises(GatewayUnavailableError):
+        reads.balance(request)
+
+
+def test_the_dashboard_page_shows_all_three_figures_only_answerable_together(
+    alice_client, monkeypatch
+):
+    together = TogetherOnlyAdapter()
+    monkeypatch.setattr(gateway, "_simulator_adapter", lambda: together)
+
+    page = alice_client.get("/").content.decode()
+
+    assert "Could not" not in page
+    assert 'id="balance-figure">5,000' in page
+    assert 'id="clients-credit">1,240<' in page
+    assert 'id="subaccounts-credit">315<' in page
+
+
+def test_pool_threads_close_the_database_connection_they_opened():
+    from django.db import connection
+
+    seen = {}
+
+    def reader():
+        from simulator.models import SimAccount
+
+        SimAccount.objects.count()  # opens this thread's connection
+        seen["connection"] = connection
+        seen["thread"] = threading.get_ident()
+        return 1
+
+    assert reads._pool.submit(reads._in_pool_thread, reader).result(timeout=5) == 1
+    assert seen["thread"] != threading.get_ident()
+    assert seen["connection"].connection is None
+
+
+def test_a_read_that_fails_in_a_pool_thread_comes_back_as_its_error(alice_client):
+    faults.inject("subusers", "internal_error")
+
+    figures = reads.dashboard(request_as(alice_client))
+
+    assert figures.balance == 5000
+    assert len(figures.clients) == 3
+    assert isinstance(figures.sub_accounts, MspaceError)
+    assert "internal error" in figures.sub_accounts.message
+
+
+# --- The cache ------------------------------------------------------------------------------
+
+
+def test_reads_are_reused_within_the_cache_time(alice_client):
+    request = request_as(alice_client)
+    first = reads.dashboard(request)
+    again = reads.dashboard(request_as(alice_client))
+
+    assert read_calls("alice") == {"balance": 1, "resellerclients": 1, "subusers": 1}
+    assert again.clients is first.clients  # parsed once, kept as it was
+    assert again.read_at == first.read_at
+
+
+def test_single_reads_share_the_cache_with_the_dashboard(alice_client):
+    reads.dashboard(request_as(alice_client))
+    request = request_as(alice_client)
+
+    assert reads.balance(request) == 5000
+    assert len(reads.accounts(request, CLIENTS)) == 3
+    assert len(reads.accounts(request, SUB_ACCOUNTS)) == 2
+    assert read_calls("alice") == {"balance": 1, "resellerclients": 1, "subusers": 1}
+
+
+def test_accounts_returns_a_copy_the_caller_may_change(alice_client):
+    request = request_as(alice_client)
+    reads.accounts(request, CLIENTS).clear()
+
+    assert len(reads.accounts(request, CLIENTS)) == 3
+
+
+def test_fresh_always_asks_the_gateway_and_refreshes_the_cache(alice_client):
+    from simulator.models import SimAccount
+
+    request = request_as(alice_client)
+    assert reads.balance(request) == 5000
+    SimAccount.objects.filter(username="alice").update(balance=4321)
+
+    assert reads.balance(request) == 5000  # still the cached figure
+    assert reads.balance(request, fresh=True) == 4321
+    assert reads.balance(request_as(alice_client)) == 4321
+    assert calls("alice", "balance") == 2
+
+
+def test_the_dashboard_refresh_re_reads_everything(alice_client):
+    reads.dashboard(request_as(alice_client))
+    reads.dashboard(request_as(alice_client), fresh=True)
+
+    assert read_calls("alice") == {"balance": 2, "resellerclients": 2, "subusers": 2}
+
+
+def test_reads_are_never_shared_between_resellers(alice_client, bob_client):
+    alice_figures = reads.dashboard(request_as(alice_client))
+    bob_figures = reads.dashboard(request_as(bob_client))
+
+    assert alice_figures.balance == 5000
+    assert bob_figures.balance == 800
+    assert [a.name for a in bob_figures.clients] == ["Bob Client"]
+    assert read_calls("bob") == {"balance": 1, "resellerclients": 1, "subusers": 1}
+    assert reads.last_known_balance(request_as(bob_client)) == 800
+    assert reads.last_known_balance(request_as(alice_client)) == 5000
+
+
+def test_a_new_ledger_entry_drops_the_cached_reads(alice_client):
+    request = request_as(alice_client)
+    reads.dashboard(request)
+    make_entry(request.user)
+
+    reads.dashboard(request_as(alice_client))
+
+    assert read_calls("alice") == {"balance": 2, "resellerclients": 2, "subusers": 2}
+
+
+def test_a_settled_ledger_entry_drops_reads_made_while_it_was_pending(alice_client):
+    from messaging import ledger
+
+    request = request_as(alice_client)
+    entry = make_entry(request.user)
+    reads.accounts(request, CLIENTS)  # read while the top-up is in flight
+    ledger.settle(entry, LedgerEntry.Status.SUCCEEDED, reply="Successful Top up")
+
+    reads.accounts(request_as(alice_client), CLIENTS)
+
+    assert calls("alice", "resellerclients") == 2
+
+
+def test_another_resellers_ledger_entry_keeps_alices_cache(alice_client, bob_client):
+    reads.dashboard(request_as(alice_client))
+    make_entry(request_as(bob_client).user, target="Bob Client")
+
+    reads.dashboard(request_as(alice_client))
+
+    assert read_calls("alice") == {"balance": 1, "resellerclients": 1, "subusers": 1}
+
+
+def test_cache_seconds_zero_never_reuses_a_read(alice_client, settings):
+    settings.MSPACE_CACHE_SECONDS = 0
+    for _ in range(3):
+        reads.dashboard(request_as(alice_client))
+        reads.accounts(request_as(alice_client), CLIENTS)
+
+    assert read_calls("alice") == {"balance": 3, "resellerclients": 6, "subusers": 3}
+
+
+def test_reads_expire_after_the_cache_seconds(alice_client, settings, monkeypatch):
+    settings.MSPACE_CACHE_SECONDS = 30
+    clock = SimpleNamespace(now=1000.0)
+    monkeypatch.setattr(reads.time, "monotonic", lambda: clock.now)
+    reads.accounts(request_as(alice_client), CLIENTS)
+
+    clock.now += 29
+    reads.accounts(request_as(alice_client), CLIENTS)
+    assert calls("alice", "resellerclients") == 1
+
+    clock.now += 1
+    reads.accounts(request_as(alice_client), CLIENTS)
+    assert calls("alice", "resellerclients") == 2
+
+
+def test_a_failed_read_is_not_cached(alice_client):
+    faults.inject("resellerclients", "http500", times=1)
+    request = request_as(alice_client)
+    with pytest.raises(MspaceError):
+        reads.accounts(request, CLIENTS)
+
+    assert len(reads.accounts(request, CLIENTS)) == 3
+    assert calls("alice", "resellerclients") == 2
+
+
+def test_forget_everything_drops_every_read(alice_client):
+    reads.dashboard(request_as(alice_client))
+    reads.forget_everything()
+    reads.dashboard(request_as(alice_client))
+
+    assert read_calls("alice") == {"balance": 2, "resellerclients": 2, "subusers": 2}
+
+
+def test_forget_drops_one_resellers_reads(alice_client, bob_client):
+    reads.dashboard(request_as(alice_client))
+    reads.dashboard(request_as(bob_client))
+    reads.forget(request_as(alice_client))
+
+    reads.dashboard(request_as(alice_client))
+    reads.dashboard(request_as(bob_client))
+
+    assert calls("alice", "balance") == 2
+    assert calls("bob", "balance") == 1
+
+
+# --- The header's last known balance ---------------------------------------------------------
+
+
+def test_last_known_balance_is_none_before_any_read(alice_client):
+    assert reads.last_known_balance(request_as(alice_client)) is None
+    assert calls("alice", "balance") == 0
+
+
+def test_last_known_balance_never_asks_the_gateway(alice_client, settings):
+    settings.MSPACE_CACHE_SECONDS = 0  # even with nothing reusable, the last figure is shown
+    reads.balance(request_as(alice_client))
+
+    assert reads.last_known_balance(request_as(alice_client)) == 5000
+    assert calls("alice", "balance") == 1
+
+
+def test_last_known_balance_is_dropped_after_a_ledger_change(alice_client):
+    request = request_as(alice_client)
+    reads.balance(request)
+    make_entry(request.user)
+
+    assert reads.last_known_balance(request_as(alice_client)) is None
+
+
+def test_last_known_balance_prefers_what_this_request_read(alice_client):
+    from simulator.models import SimAccount
+
+    reads.balance(request_as(alice_client))
+    SimAccount.objects.filter(username="alice").update(balance=10)
+    request = request_as(alice_client)
+    reads.balance(request, fresh=True)
+
+    assert reads.last_known_balance(request) == 10
+
+
+# --- Memory bound ---------------------------------------------------------------------------
+
+
+def _read(value):
+    return reads._Read(value, reads.timezone.now(), reads.time.monotonic())
+
+
+def test_the_cache_keeps_only_the_most_recent_resellers(monkeypatch):
+    monkeypatch.setattr(reads, "MAX_RESELLERS", 2)
+    cache = reads._ResellerCache()
+    for user_id in (1, 2):
+        cache.put(user_id, "balance", _read(user_id))
+    cache.get(1, "balance")  # 1 is now more recent than 2
+    cache.put(3, "balance", _read(3))
+
+    assert cache.get(1, "balance").value == 1
+    assert cache.get(2, "balance") is None
+    assert cache.get(3, "balance").value == 3
+
+
+def test_the_cache_bounds_the_accounts_it_holds(monkeypatch):
+    monkeypatch.setattr(reads, "MAX_CACHED_ACCOUNTS", 1000)
+    cache = reads._ResellerCache()
+    book = reads.AccountBook(Account(f"c{n}", n) for n in range(400))
+    for user_id in (1, 2, 3):
+        cache.put(user_id, "clients", _read(book))
+
+    assert cache.get(1, "clients") is None
+    assert cache.get(2, "clients") is not None
+    assert cache.get(3, "clients") is not None
+    assert cache._size == 800
+
+
+def test_an_older_read_finishing_late_does_not_replace_a_newer_one():
+    cache = reads._ResellerCache()
+    older, newer = _read(1), _read(2)
+    cache.put(7, "balance", newer)
+    cache.put(7, "balance", older)
+
+    assert cache.get(7, "balance").value == 2
+
+
+# --- AccountBook ----------------------------------------------------------------------------
+
+BOOK = reads.AccountBook(
+    [
+        Account("mama Mboga", 1200),
+        Account("Zebra Ltd", 5),
+        Account("Árvore", 40),
+        Account("banda", 40),
+        Account("ZEBRA farm", 900),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("name", ["banda", "mama Mboga", "ZEBRA farm", "Zebra Ltd", "Árvore"]),
+        ("-name", ["Árvore", "Zebra Ltd", "ZEBRA farm", "mama Mboga", "banda"]),
+        ("balance", ["Zebra Ltd", "banda", "Árvore", "ZEBRA farm", "mama Mboga"]),
+        ("-balance", ["mama Mboga", "ZEBRA farm", "banda", "Árvore", "Zebra Ltd"]),
+        ("nonsense", ["banda", "mama Mboga", "ZEBRA farm", "Zebra Ltd", "Árvore"]),
+    ],
+)
+def test_a_book_sorts_ignoring_case(sort, expected):
+    assert [a.name for a in BOOK.sorted_by(sort)] == expected
+
+
+def test_a_book_keeps_each_sorted_view():
+    assert BOOK.sorted_by("-balance") is BOOK.sorted_by("-balance")
+
+
+def test_a_book_finds_names_by_case_insensitive_substring():
+    assert [a.name for a in BOOK.find("ZEB", "name")] == ["ZEBRA farm", "Zebra Ltd"]
+    assert [a.name for a in BOOK.find("mboga")] == ["mama Mboga"]
+    assert list(BOOK.find("nobody")) == []
+    assert len(BOOK.find("")) == 5
+
+
+def test_a_book_lists_the_ones_running_low_lowest_first():
+    assert [a.name for a in BOOK.running_low(41)] == ["Zebra Ltd", "banda", "Árvore"]
+    assert [a.name for a in BOOK.running_low(40)] == ["Zebra Ltd"]
+    assert BOOK.running_low(0) == ()
+
+
+def test_a_book_totals_its_credit_and_behaves_as_a_sequence():
+    assert BOOK.total_credit == 2185
+    assert len(BOOK) == 5
+    assert BOOK[0] == Account("mama Mboga", 1200)
+    assert not reads.AccountBook([])
