@@ -1,0 +1,91 @@
+"""The top-up form: which account, how many SMS, and the one-time key.
+
+Both choices are checked against what mSpace said a moment ago, read fresh for the POST: the
+name must be in the reseller's current list, and the amount within their current balance.
+"""
+
+import re
+
+from django import forms
+from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
+
+from messaging.forms.onetime import OneTimeKeyMixin
+
+# ASCII digits only: `\d` and int() also take "٥" (Arabic-Indic five), and IntegerField
+# takes "+5", " 5", "5.0" and "1e3". An amount that moves money is exactly digits, or nothing.
+_WHOLE_NUMBER = re.compile(r"[0-9]+")
+# Long enough for any sane amount with leading zeros; short enough that int() stays cheap.
+_LONGEST_INPUT = 40
+
+
+class TopUpForm(OneTimeKeyMixin):
+    name = forms.ChoiceField(label="Account")
+    noofsms = forms.CharField(
+        label="Number of SMS",
+        max_length=_LONGEST_INPUT,
+        # No `pattern`: the browser's own message would hide the server's plainer one.
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={
+            "required": "Enter how many SMS to give.",
+            "max_length": "Enter a whole number of SMS, such as 500.",
+        },
+    )
+
+    def __init__(self, *args, book, accounts, balance, **kwargs):
+        """`accounts`: the reseller's current list for `book`; `balance`: their SMS now."""
+        super().__init__(*args, **kwargs)
+        self.book = book
+        self.balance = balance
+        self.account_balances = {account.name: account.balance for account in accounts}
+        name = self.fields["name"]
+        name.label = book.singular.capitalize()
+        name.choices = [("", f"Choose a {book.singular}")] + [
+            (account.name, account.name) for account in accounts
+        ]
+        name.error_messages = {
+            "required": f"Choose the {book.singular} to top up.",
+            "invalid_choice": (
+                f"That {book.singular} is not in your list on mSpace any more. "
+                "Choose one from the list."
+            ),
+        }
+        self.fields["noofsms"].help_text = (
+            f"A whole number from 1 to {intcomma(settings.TOPUP_MAX)}, no more than your balance."
+        )
+
+    def clean_noofsms(self) -> int:
+        amount = parse_amount(self.cleaned_data["noofsms"])
+        if amount > self.balance:
+            raise forms.ValidationError(
+                f"That is more than your balance of {intcomma(self.balance)} SMS.",
+                code="above_balance",
+            )
+        return amount
+
+    def target_balance(self) -> int | None:
+        """The chosen account's balance as read for this form, if one is chosen."""
+        return self.account_balances.get(self.cleaned_data.get("name", ""))
+
+
+def parse_amount(text: str) -> int:
+    """A top-up amount typed as digits: a whole number from 1 to TOPUP_MAX.
+
+    Leading zeros are fine ("007" is 7); anything else but the ASCII digits 0-9 is refused.
+    Raises `ValidationError` saying what is wrong.
+    """
+    if not _WHOLE_NUMBER.fullmatch(text) or len(text) > _LONGEST_INPUT:
+        raise forms.ValidationError(
+            "Enter a whole number of SMS using the digits 0 to 9 only, such as 500 "
+            "(no decimals, signs, spaces or commas).",
+            code="not_whole",
+        )
+    significant = text.lstrip("0")
+    if not significant:
+        raise forms.ValidationError("Top up at least 1 SMS.", code="too_small")
+    limit = settings.TOPUP_MAX
+    if len(significant) > len(str(limit)) or int(significant) > limit:
+        raise forms.ValidationError(
+            f"One top-up can move at most {intcomma(limit)} SMS.", code="too_large"
+        )
+    return int(significant)

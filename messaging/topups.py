@@ -1,0 +1,137 @@
+"""Topping up a client or sub-account: validate, claim, call, settle.
+
+The form (`messaging.forms.topup`) validates against balances read fresh here; `top_up` then
+claims the form's one-time key (the pending ledger row), asks mSpace exactly once and settles
+the row. Every outcome is put into the reseller's words by `explain` and `headline`.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.humanize.templatetags.humanize import intcomma
+
+from messaging import gateway, ledger, reads
+from messaging.models import LedgerEntry
+from messaging.mspace import (
+    Account,
+    AuthenticationError,
+    GatewayError,
+    GatewayUnavailableError,
+    InsufficientBalanceError,
+    MspaceError,
+    NotAuthorizedError,
+    OutcomeUnknownError,
+)
+
+Status = LedgerEntry.Status
+
+CHECK_FIRST = "Check before trying again."
+
+
+@dataclass(frozen=True)
+class Balances:
+    """The reseller's own balance and their book of accounts, as mSpace gave them."""
+
+    reseller: int
+    accounts: list[Account]
+
+    def of(self, name: str) -> int | None:
+        """The balance of the account called `name`, or None if it is not in the book."""
+        return next((a.balance for a in self.accounts if a.name == name), None)
+
+
+def read_balances(request, book, *, fresh: bool) -> Balances:
+    """The reseller's balance and `book` (clients or sub-accounts); raises `MspaceError`.
+
+    `fresh=True` asks mSpace now, as validating a top-up must; otherwise a recent copy may do
+    (any ledger change makes the copy stale, see `messaging.reads`).
+    """
+    return Balances(
+        reseller=reads.balance(request, fresh=fresh),
+        accounts=list(reads.accounts(request, book, fresh=fresh)),
+    )
+
+
+def unsettled(reseller, book, name) -> LedgerEntry | None:
+    """A top-up of this account that is still pending or unknown: no other may start."""
+    return ledger.open_top_up(reseller, book.ledger_kind, name)
+
+
+def top_up(
+    request, book, *, form_key, name, amount, balance_before, target_balance_before
+) -> LedgerEntry:
+    """Move `amount` SMS to the account `name` of `book`, at most once per `form_key`.
+
+    The pending row is written before mSpace is asked; the returned entry is settled
+    (succeeded, failed or unknown) and never raises a gateway error. Raises
+    `ledger.AlreadyClaimed` when the key was used before and `ledger.UnsettledTopUp` while
+    another top-up of the account is open; in both cases mSpace is not asked.
+    """
+    # Before the claim: a session whose password can no longer be read must leave no row.
+    reseller_gateway = gateway.for_reseller(request)
+    send = getattr(reseller_gateway, book.top_up_method)
+    entry = ledger.claim(
+        reseller=request.user,
+        form_key=form_key,
+        kind=book.ledger_kind,
+        target=name,
+        amount=amount,
+        balance_before=balance_before,
+        target_balance_before=target_balance_before,
+    )
+    return ledger.record_call(entry, lambda: send(name, amount), explain=lambda e: explain(e, book))
+
+
+def explain(error: MspaceError, book) -> str:
+    """Why a top-up did not simply succeed, in the reseller's words (the entry's detail)."""
+    if isinstance(error, OutcomeUnknownError):
+        return _unknown(_cause(error))
+    if isinstance(error, GatewayUnavailableError):
+        return (
+            "mSpace could not be reached, so the top-up was not sent and no SMS moved. "
+            "You can try again."
+        )
+    if isinstance(error, GatewayError):
+        # "Internal service error", a Tomcat page, noise: mSpace may have moved the credit
+        # before it failed, so this is never called a refusal (nor "try again").
+        return _unknown(error.message.replace(" Please try again later.", ""))
+    if isinstance(error, InsufficientBalanceError):
+        return "mSpace refused: your balance is too low for this top-up. No SMS moved."
+    if isinstance(error, NotAuthorizedError):
+        return (
+            f"mSpace refused: your account is not authorised to top up {book.title.lower()} "
+            "(mSpace has not set it up for reselling). Contact mSpace to have it enabled."
+        )
+    if isinstance(error, AuthenticationError):
+        return (
+            "mSpace refused: it no longer accepts the password you logged in with, so nothing "
+            "was moved. Please log in again."
+        )
+    # `TopUpFailedError`: the client already words each of its four causes plainly (could
+    # not top up that account, not successful, could not deduct, contact the provider).
+    return error.message
+
+
+def headline(entry: LedgerEntry) -> str:
+    """The outcome of a top-up in one sentence, as the outcome page leads with it."""
+    if entry.status == Status.SUCCEEDED:
+        return f"Topped up {entry.target} with {intcomma(entry.amount)} SMS."
+    if entry.status == Status.FAILED:
+        return f"{entry.target} was not topped up."
+    if ledger.needs_checking(entry):
+        return f"Top-up of {entry.target}: outcome unknown"
+    return f"Still in progress: mSpace has not answered about {entry.target} yet."
+
+
+def _cause(error: MspaceError) -> str:
+    """The error's reason without the gateway client's own "so nobody knows" ending, which
+    `_unknown` words its own way. A message without such an ending is kept whole."""
+    message = error.message
+    reason, joined, rest = message.partition(", so ")
+    if joined and "went through" in rest:
+        return reason + "."
+    return message
+
+
+def _unknown(cause: str) -> str:
+    text = f"We don't know whether it went through: {cause}"
+    return text if "before trying again" in cause else f"{text} {CHECK_FIRST}"

@@ -1,0 +1,153 @@
+"""/activity/: the reseller's own ledger, newest first; one entry; settling an unknown one.
+
+Every query starts from `request.user`'s rows, so another reseller's entry is a 404 whatever
+its number, and never part of a page or a CSV.
+"""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from messaging import ledger
+from messaging import reconcile as reconciliation
+from messaging.csv_export import csv_response
+from messaging.models import LedgerEntry
+from messaging.mspace import MspaceError
+
+ROWS_PER_PAGE = 50
+CSV_COLUMNS = ("time", "kind", "target", "amount", "status", "detail", "message_id")
+_ANY = [("", "Any")]
+
+
+class ActivityFilter(forms.Form):
+    kind = forms.ChoiceField(choices=_ANY + LedgerEntry.Kind.choices, required=False)
+    status = forms.ChoiceField(choices=_ANY + LedgerEntry.Status.choices, required=False)
+    target = forms.CharField(label="Account or number", max_length=200, required=False)
+
+    def filter(self, entries):
+        """`entries` narrowed by whatever was chosen validly; a nonsense value is ignored."""
+        chosen = self.cleaned_data if self.is_valid() else {}
+        for field in ("kind", "status", "target"):
+            value = chosen.get(field) or ""
+            if value:
+                entries = entries.filter(**{field: value})
+        return entries
+
+    def query(self, **extra) -> str:
+        """The query string for these filters (only the ones set), plus `extra`."""
+        params = {k: self.data.get(k) for k in ("kind", "status", "target") if self.data.get(k)}
+        params.update(extra)
+        return f"?{urlencode(params)}" if params else ""
+
+
+@login_required
+@require_GET
+def activity(request):
+    """The reseller's entries, filtered by `?kind=&status=&target=`; `?format=csv` exports."""
+    own = LedgerEntry.objects.filter(reseller=request.user)
+    filters = ActivityFilter(request.GET)
+    entries = filters.filter(own).order_by("-created_at", "-id")
+    if request.GET.get("format") == "csv":
+        day = timezone.localdate().isoformat()
+        return csv_response(f"activity-{day}.csv", CSV_COLUMNS, _csv_rows(entries))
+
+    paginator = Paginator(entries, ROWS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "messaging/activity.html",
+        {
+            "filters": filters,
+            "page": page,
+            "entries": page.object_list,
+            "filtered": any(request.GET.get(k) for k in ("kind", "status", "target")),
+            "targets": own.order_by().values_list("target", flat=True).distinct()[:500],
+            "csv_url": reverse("messaging:activity") + filters.query(format="csv"),
+            "previous_url": filters.query(page=page.previous_page_number())
+            if page.has_previous()
+            else None,
+            "next_url": filters.query(page=page.next_page_number()) if page.has_next() else None,
+        },
+    )
+
+
+@login_required
+@require_GET
+def entry_detail(request, entry_id):
+    """One of the reseller's own entries, with the way to settle it if its outcome is unknown."""
+    entry = get_object_or_404(LedgerEntry, pk=entry_id, reseller=request.user)
+    return render(
+        request,
+        "messaging/activity_entry.html",
+        {
+            "entry": entry,
+            "needs_checking": ledger.needs_checking(entry),
+            "still_sending": entry.status == LedgerEntry.Status.PENDING
+            and not ledger.needs_checking(entry),
+        },
+    )
+
+
+@login_required
+@require_POST
+def reconcile(request, entry_id):
+    """Settle an unknown outcome: `action=check` re-reads balances, `went_through` or
+    `did_not_go_through` records what the reseller found out themselves."""
+    entry = get_object_or_404(LedgerEntry, pk=entry_id, reseller=request.user)
+    action = request.POST.get("action", "")
+    if not ledger.needs_checking(entry):
+        messages.info(request, "This entry is already settled: nothing was changed.")
+    elif action == "check":
+        _check(request, entry)
+    elif action in ("went_through", "did_not_go_through"):
+        went_through = action == "went_through"
+        if reconciliation.mark(entry, went_through=went_through, by=request.user.get_username()):
+            said = "went through" if went_through else "did not go through"
+            messages.success(request, f"Recorded: the {entry.get_kind_display()} {said}.")
+        else:
+            messages.info(request, "This entry was settled in the meantime: nothing was changed.")
+    else:
+        messages.error(request, "Choose “Check now”, “It went through” or “It did not go through”.")
+    if entry.is_top_up and request.POST.get("back") == "outcome":
+        target = reverse("messaging:topup_outcome", args=[entry.pk])
+    else:
+        target = reverse("messaging:activity_entry", args=[entry.pk])
+    response = redirect(target)
+    response.status_code = 303
+    return response
+
+
+def _check(request, entry):
+    try:
+        finding = reconciliation.check(request, entry)
+    except MspaceError as error:
+        messages.error(
+            request, f"Could not check with mSpace: {error.message} Nothing was changed."
+        )
+        return
+    if finding.status == LedgerEntry.Status.SUCCEEDED:
+        messages.success(request, f"It went through: {finding.note}")
+    elif finding.status == LedgerEntry.Status.FAILED:
+        messages.success(request, f"It did not go through: {finding.note}")
+    else:
+        messages.warning(request, f"Still not settled: {finding.note}")
+
+
+def _csv_rows(entries):
+    for entry in entries.iterator(chunk_size=2000):
+        yield (
+            timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
+            entry.get_kind_display(),
+            entry.target,
+            entry.amount,
+            entry.status,
+            " ".join(part for part in (entry.detail, entry.reconcile_note) if part),
+            entry.message_id,
+        )
