@@ -49,8 +49,10 @@ test: $(VENV)/.dev-installed chromium lint
 bench: $(VENV)/.dev-installed
 	$(PY) bench/run.py
 
+# The README's pictures, taken by the browser test that also checks them.
 screenshots: $(VENV)/.dev-installed chromium
-	$(VENV)/bin/pytest tests/browser/test_screenshots.py --screenshots
+	SCREENSHOTS=1 $(VENV)/bin/pytest tests/browser/test_screenshots.py -q
+	@ls -1 docs/screenshots/*.png
 
 clean:
 	rm -rf $(VENV) staticfiles .test-db.sqlite3*

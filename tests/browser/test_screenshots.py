@@ -1,0 +1,65 @@
+"""The README's screenshots: the dashboard, a top-up and the send page, as a reseller sees them.
+
+The test always runs and checks what it photographs; only `make screenshots` (SCREENSHOTS=1)
+writes the pictures into docs/screenshots/, otherwise they go to a temporary folder.
+"""
+
+import re
+import struct
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DESKTOP, SCREENSHOT_DIR, screenshots_wanted
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def png_size(path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", data[16:24])  # IHDR: width, height
+
+
+def calm(page):
+    """No focus ring or caret in the picture: the reader is not typing."""
+    page.evaluate("document.activeElement.blur()")
+
+
+def test_the_readme_screenshots_show_a_top_up_the_send_page_and_the_dashboard(reseller, tmp_path):
+    folder = SCREENSHOT_DIR if screenshots_wanted() else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+
+    reseller.goto("/clients/topup/?name=Kariakor+Shoe+Makers")
+    reseller.get_by_label("Number of SMS").fill("2000")
+    expect(reseller.locator("[data-after=target]")).to_have_text("2,047")  # topup.js ran
+    calm(reseller)
+    reseller.screenshot(path=folder / "topup.png", full_page=True)
+    reseller.get_by_role("button", name="Top up").click()
+    reseller.wait_for_url(re.compile(r"/topups/\d+/$"))
+
+    reseller.goto("/send/")
+    reseller.get_by_label("Sender ID").fill("DEMO SHOP")
+    reseller.get_by_label("Recipient’s mobile number").fill("0712 345 678")
+    # A curly apostrophe, not an emoji: it switches to Unicode just the same, and every
+    # machine has a font for it (Debian's Chromium may have no emoji font).
+    reseller.get_by_label("Message").fill(
+        "Habari! Your order is ready for collection at our shop on Ngong’ Road."
+    )
+    counter = reseller.locator("#message-counter")
+    expect(counter).to_have_text(re.compile(r"Unicode \(because of “’”\)$"))
+    calm(reseller)
+    reseller.screenshot(path=folder / "send.png", full_page=True)
+    reseller.get_by_role("button", name="Send test SMS").click()
+    reseller.wait_for_url(re.compile(r"/send/\d+/$"))
+
+    reseller.goto("/")
+    # 2,000 SMS to Kariakor, 1 for the test SMS.
+    assert reseller.locator("#balance-figure").inner_text() == "22,999 SMS"
+    assert reseller.locator(".recent-activity tbody tr").count() == 2
+    reseller.screenshot(path=folder / "dashboard.png", full_page=True)
+
+    for name in ("dashboard", "topup", "send"):
+        width, height = png_size(folder / f"{name}.png")
+        assert width == DESKTOP["width"]
+        assert height >= DESKTOP["height"]
