@@ -19,4 +19,4 @@ class MaskedLogger(Logger):
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        return {key: mask(value) if isinstance(value, str) else value for key, value in atoms.items()}
+        return {key: mask(v) if isinstance(v, str) else v for key, v in atoms.items()}

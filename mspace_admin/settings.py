@@ -49,8 +49,10 @@ def _bool(raw):
 
 def _gateway_url(url):
     parts = urlsplit(url)
-    return parts.scheme in {"http", "https"} and bool(parts.hostname) and not (
-        parts.query or parts.fragment
+    return (
+        parts.scheme in {"http", "https"}
+        and bool(parts.hostname)
+        and not (parts.query or parts.fragment)
     )
 
 
@@ -138,6 +140,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so that even answers made before the view (a wrong-host 400) cannot be framed.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -146,10 +150,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.GatewayCredentialsMiddleware",
     "mspace_admin.middleware.PrivatePagesMiddleware",
-    # Last, so that it sees a locked-out login before the view asks the gateway.
+    # Turns a login that the axes backend refused (locked out) into the 429 answer.
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -4,6 +4,12 @@ from django.urls import include, path
 
 from messaging.views.health import healthz
 
+# Plain error pages (messaging/views/errors.py says why these two need their own handlers; 403
+# and 404 are Django's, with templates/403.html and 404.html). A crash's page needs neither
+# the database nor mSpace.
+handler400 = "messaging.views.errors.bad_request"
+handler500 = "messaging.views.errors.server_error"
+
 urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),

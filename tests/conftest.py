@@ -5,6 +5,8 @@ mSpace user who resells nothing. Each test builds them in the simulator, so the 
 gateway path (client, transport, simulator) runs for real.
 """
 
+import contextlib
+
 import pytest
 
 ALICE_PASSWORD = "Al1ce/pa ss%&?#+é🎉"  # hostile on purpose: every character must survive
@@ -97,3 +99,19 @@ def bob_client(alice, bob):
 @pytest.fixture
 def charlie_client(client, charlie):
     return log_in(client, "charlie", CHARLIE_PASSWORD)
+
+
+def pytest_unconfigure(config):
+    """SQLite leaves the test database's -wal/-shm files behind; nothing else should."""
+    import glob
+    import os
+
+    from django.conf import settings
+
+    if not settings.configured:
+        return
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if name:
+        for leftover in glob.glob(f"{name}*"):
+            with contextlib.suppress(OSError):
+                os.remove(leftover)

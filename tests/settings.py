@@ -1,6 +1,7 @@
 """Test configuration: the production settings with the few changes tests need."""
 
 import os
+import tempfile
 
 # Set before the real settings read the environment. A developer's .env never applies here.
 os.environ["DJANGO_ENV_FILE"] = ""
@@ -23,4 +24,7 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 # A file-backed test database: threads (the dashboard's side-by-side reads, the live server)
 # each get their own connection and must see committed rows the way production does.
-DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
+# One file per test run (several runs may go on at once on a developer's machine).
+DATABASES["default"]["TEST"] = {  # noqa: F405
+    "NAME": os.path.join(tempfile.gettempdir(), f"mspace-test-{os.getpid()}.sqlite3")
+}
