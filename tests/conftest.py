@@ -97,6 +97,17 @@ def bob_client(alice, bob):
 
 
 @pytest.fixture
+def alice_page(page, live_server, alice):
+    """A Chromium page logged in as alice through the real login form."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", ALICE_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    return page
+
+
+@pytest.fixture
 def charlie_client(client, charlie):
     return log_in(client, "charlie", CHARLIE_PASSWORD)
 

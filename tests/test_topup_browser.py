@@ -6,17 +6,6 @@ import re
 import pytest
 
 from messaging.models import LedgerEntry
-from tests.conftest import ALICE_PASSWORD
-
-
-@pytest.fixture
-def alice_page(page, live_server, alice):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", ALICE_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-    return page
 
 
 @pytest.mark.django_db(transaction=True)
