@@ -38,8 +38,8 @@ run: $(VENV)/.installed .env
 	PORT=$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py mspace_admin.wsgi
 
 lint: $(VENV)/.dev-installed
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check --no-cache .
+	$(VENV)/bin/ruff format --no-cache --check .
 	$(VENV)/bin/bandit -q -ll -r mspace_admin accounts messaging simulator
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 

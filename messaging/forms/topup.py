@@ -50,7 +50,8 @@ class TopUpForm(OneTimeKeyMixin):
                 "Choose one from the list."
             ),
         }
-        self.fields["noofsms"].help_text = (
+        amount = self.fields["noofsms"]
+        amount.help_text = (
             f"A whole number from 1 to {intcomma(settings.TOPUP_MAX)}, no more than your balance."
         )
 
