@@ -54,12 +54,6 @@ def log_out(request, message: str, reason: str) -> None:
     messages.warning(request, message)
 
 
-def end_session(request, message: str):
-    """Log out, say why, and send the person to log in again (back to this page after)."""
-    log_out(request, message, reason="ended")
-    return _to_login(request)
-
-
 class SessionLifetimeMiddleware:
     """Idle timeout (SESSION_IDLE_SECONDS) and an absolute lifetime (SESSION_ABSOLUTE_SECONDS).
 
