@@ -178,13 +178,13 @@ def _outcome_of(error: MspaceError):
     return Status.FAILED  # a refusal the gateway stated in words
 
 
-def record_call(entry, call, *, explain=None):
+def record_call(entry, call, *, explain=None, describe=None):
     """Make the gateway call for a claimed `entry` exactly once and settle it.
 
     `call()` returns the gateway's answer: a confirmation sentence (top-up) or a
     `SendResult` (test SMS). `explain(error)`, if given, words a gateway error for the
-    entry's detail (default: the error's own message). Returns the settled entry; never
-    raises a gateway error.
+    entry's detail (default: the error's own message); `describe(answer)` words a success
+    (default: no detail). Returns the settled entry; never raises a gateway error.
     """
     try:
         answer = call()
@@ -201,6 +201,7 @@ def record_call(entry, call, *, explain=None):
         raise
     message_id = getattr(answer, "message_id", "")
     reply = answer if isinstance(answer, str) else getattr(answer, "status", "")
-    settle(entry, Status.SUCCEEDED, detail="", reply=reply, message_id=message_id)
+    detail = describe(answer) if describe else ""
+    settle(entry, Status.SUCCEEDED, detail=detail, reply=reply, message_id=message_id)
     log.info("ledger entry %s succeeded", entry.pk)
     return entry

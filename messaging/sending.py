@@ -60,21 +60,13 @@ def send_test_sms(
         message=sms.message,
         balance_before=balance_before,
     )
-    answers = []
-
-    def call() -> SendResult:
-        answers.append(reseller_gateway.send_text(sms.sender_id, sms.recipient, sms.message))
-        return answers[0]
-
-    def explain(error: MspaceError) -> str:
-        return _explained_refusal(error, sms, balance_before)
-
-    entry = ledger.record_call(entry, call, explain=explain)
-    if entry.status == LedgerEntry.Status.SUCCEEDED and answers:
-        # The ledger settles a success without words; the gateway's own time is worth keeping.
-        entry.detail = _accepted(answers[0])
-        LedgerEntry.objects.filter(pk=entry.pk).update(detail=entry.detail)
-    return entry
+    return ledger.record_call(
+        entry,
+        lambda: reseller_gateway.send_text(sms.sender_id, sms.recipient, sms.message),
+        explain=lambda error: _explained_refusal(error, sms, balance_before),
+        # The gateway's own time is worth keeping with a success.
+        describe=_accepted,
+    )
 
 
 def _accepted(answer: SendResult) -> str:
