@@ -6,6 +6,8 @@ lives here, once, and views take a book instead of repeating themselves.
 
 from dataclasses import dataclass
 
+from django.urls import reverse
+
 from messaging.models import LedgerEntry
 
 
@@ -17,6 +19,14 @@ class Book:
     ledger_kind: str
     read_method: str  # MspaceClient method listing the book
     top_up_method: str  # MspaceClient method topping one account up
+    list_view: str  # URL name of the list page
+    top_up_view: str  # URL name of the top-up form
+
+    def list_url(self) -> str:
+        return reverse(self.list_view)
+
+    def top_up_url(self) -> str:
+        return reverse(self.top_up_view)
 
 
 CLIENTS = Book(
@@ -26,6 +36,8 @@ CLIENTS = Book(
     ledger_kind=LedgerEntry.Kind.CLIENT_TOP_UP,
     read_method="reseller_clients",
     top_up_method="top_up_client",
+    list_view="messaging:clients",
+    top_up_view="messaging:client_topup",
 )
 SUB_ACCOUNTS = Book(
     slug="subaccounts",
@@ -34,6 +46,8 @@ SUB_ACCOUNTS = Book(
     ledger_kind=LedgerEntry.Kind.SUB_ACCOUNT_TOP_UP,
     read_method="sub_accounts",
     top_up_method="top_up_sub_account",
+    list_view="messaging:subaccounts",
+    top_up_view="messaging:subaccount_topup",
 )
 BOOKS = {book.slug: book for book in (CLIENTS, SUB_ACCOUNTS)}
 BOOK_FOR_KIND = {book.ledger_kind: book for book in (CLIENTS, SUB_ACCOUNTS)}

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -28,11 +27,6 @@ LOW_ON_DASHBOARD = 10  # the lowest few per book; the list sorted by balance sho
 SEARCH_LIMIT = 100
 LOW_BALANCE_MAX = 1_000_000_000
 
-TOP_UP_URL = {
-    CLIENTS.slug: "messaging:client_topup",
-    SUB_ACCOUNTS.slug: "messaging:subaccount_topup",
-}
-LIST_URL = {CLIENTS.slug: "messaging:clients", SUB_ACCOUNTS.slug: "messaging:subaccounts"}
 SORT_LABELS = {
     "name": "Name, A to Z",
     "-name": "Name, Z to A",
@@ -97,7 +91,7 @@ def account_list(request, book: Book):
     sort = request.GET.get("sort", reads.DEFAULT_SORT)
     if sort not in reads.SORTS:
         sort = reads.DEFAULT_SORT
-    list_url = reverse(LIST_URL[book.slug])
+    list_url = book.list_url()
     context = {
         "book": book,
         "search": search,
@@ -153,7 +147,7 @@ def account_list(request, book: Book):
             "found": paginator.count,
             "total_credit": listing.total_credit,
             "threshold": threshold,
-            "top_up_url": reverse(TOP_UP_URL[book.slug]),
+            "top_up_url": book.top_up_url(),
             "csv_url": _list_query(list_url, search, sort, format="csv"),
             # A header shows its own order first, then the reverse on a second click; balance
             # starts lowest first, because the low ones are what resellers look for.
@@ -170,8 +164,8 @@ def _book_summary(book: Book, read, threshold: int) -> dict:
     """What the dashboard shows of one book: its totals and its lowest accounts, or why not."""
     summary = {
         "book": book,
-        "list_url": reverse(LIST_URL[book.slug]),
-        "top_up_url": reverse(TOP_UP_URL[book.slug]),
+        "list_url": book.list_url(),
+        "top_up_url": book.top_up_url(),
         "error": None,
         "not_reseller": False,
     }

@@ -15,7 +15,6 @@ import uuid
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from messaging import ledger, topups
@@ -24,8 +23,6 @@ from messaging.forms.topup import TopUpForm, parse_amount
 from messaging.models import LedgerEntry
 from messaging.mspace import MspaceError, NotAuthorizedError
 
-TOP_UP_URL = {"clients": "messaging:client_topup", "subaccounts": "messaging:subaccount_topup"}
-LIST_URL = {"clients": "messaging:clients", "subaccounts": "messaging:subaccounts"}
 _EXPIRED = (
     "This form had already been used. It has been refreshed: please check it and send it again."
 )
@@ -136,8 +133,8 @@ def outcome(request, entry_id):
         "needs_checking": ledger.needs_checking(entry),
         "in_progress": entry.status == LedgerEntry.Status.PENDING
         and not ledger.needs_checking(entry),
-        "top_up_url": reverse(TOP_UP_URL[book.slug]),
-        "list_url": reverse(LIST_URL[book.slug]),
+        "top_up_url": book.top_up_url(),
+        "list_url": book.list_url(),
     }
     if not context["in_progress"]:
         # Balances as they are now. Any ledger change made older copies stale, so a
@@ -209,7 +206,7 @@ def _page(
             "open_entry": open_entry,
             "open_entry_needs_checking": open_entry is not None
             and ledger.needs_checking(open_entry),
-            "list_url": reverse(LIST_URL[book.slug]),
+            "list_url": book.list_url(),
         },
     )
 
@@ -225,6 +222,6 @@ def _unreadable(request, book, error, *, posted=False):
             "not_reseller": isinstance(error, NotAuthorizedError),
             "posted": posted,
             "retry_url": request.get_full_path(),
-            "list_url": reverse(LIST_URL[book.slug]),
+            "list_url": book.list_url(),
         },
     )
