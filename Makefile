@@ -47,7 +47,8 @@ test: $(VENV)/.dev-installed chromium lint
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 bench: $(VENV)/.dev-installed
-	$(PY) bench/run.py
+	$(PIP) install --quiet -r requirements-bench.txt
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 # The README's pictures, taken by the browser test that also checks them.
 screenshots: $(VENV)/.dev-installed chromium

@@ -1,18 +1,31 @@
 """gunicorn configuration for mSpace Reseller Admin.
 
-Every page waits on the mSpace gateway (network I/O), not on the CPU, so threads are cheap
-and plentiful: the gthread worker gives each request its own thread while it waits. One
-process per core keeps the CPU busy without paying for more copies of the app in memory.
-The numbers come from `make bench` (see bench/README.md).
+Chosen by measurement (`make bench`, bench/README.md has the figures and the machine). A page
+spends ~100 ms to several seconds waiting on the mSpace gateway and ~5-10 ms of CPU of its
+own, so what matters is that no reseller ever waits for a free thread while others wait on
+the gateway:
+
+- gthread, one process per core. The CPU part of a page (Django, templates, reading the
+  gateway's replies) holds the GIL, so a second process is what uses the second core; four
+  processes on two cores served 128 resellers no better than two (32.3 vs 32.4 dashboards/s,
+  both at the gateway's limit) and each process costs ~60 MB more. The gevent worker used as
+  much CPU per dashboard (10.0 vs 9.8 ms) and would add a dependency and monkey-patching.
+- 128 threads per process. Browsers keep their connection open, and connections are not
+  shared evenly between processes: in one measurement all four resellers' connections sat
+  on one worker. With 64 threads, 128 resellers at once got 0.89 of the gateway's pace
+  (requests queued ~400 ms for a thread); with 128 they got 1.00, and 256 did no better.
+  A thread is only started when a request needs it (~150 KB of memory once it has run).
+  The dashboard's side-by-side reads run on messaging/reads.py's own pool, not on these.
 """
 
 import multiprocessing
 import os
+import resource
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
-threads = int(os.environ.get("GUNICORN_THREADS", "64"))
+threads = int(os.environ.get("GUNICORN_THREADS", "128"))
 # A top-up may legitimately wait MSPACE_TIMEOUT (10 s by default) on the gateway.
 timeout = 60
 graceful_timeout = 30
@@ -24,8 +37,16 @@ max_requests_jitter = 2000
 # the habit keeps logs small).
 accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+errorlog = "-"
 # The simulator's URLs carry password=...: gunicorn's own lines go through our masking filter.
 logger_class = "mspace_admin.gunicorn_logging.MaskedLogger"
-errorlog = "-"
 # The control socket would live under ~/.gunicorn; this app has no use for it.
 control_socket_disable = True
+
+# Every busy thread holds a browser connection and up to three gateway connections (and a
+# database connection): 128 threads need more than the 1,024 open files many systems allow
+# by default. Raise the soft limit as far as the hard limit permits.
+_soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+_wanted = 8192 if _hard == resource.RLIM_INFINITY else min(8192, _hard)
+if _soft != resource.RLIM_INFINITY and _soft < _wanted:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (_wanted, _hard))
