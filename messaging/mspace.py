@@ -293,7 +293,10 @@ class MspaceClient:
             outcome = "ok"
             return result
         finally:
-            level = logging.INFO if outcome == "ok" else logging.WARNING
+            # A credit-moving call or a failure is an event worth a line; a routine read is
+            # not (three per dashboard, from three threads, on one log handler).
+            routine = logging.INFO if write else logging.DEBUG
+            level = routine if outcome == "ok" else logging.WARNING
             elapsed_ms = (time.monotonic() - started) * 1000
             log.log(
                 level, "mSpace %s for %r: %s in %.0f ms", method, self.username, outcome, elapsed_ms
@@ -422,7 +425,9 @@ def _shared_session() -> requests.Session:
     if _shared is None:
         with _shared_lock:
             if _shared is None:
-                adapter = HTTPAdapter(pool_maxsize=64, pool_block=False, max_retries=_NO_RETRIES)
+                # Room for every read a busy worker has in flight (128 threads, three reads
+                # each); past it, connections are opened and dropped instead of reused.
+                adapter = HTTPAdapter(pool_maxsize=384, pool_block=False, max_retries=_NO_RETRIES)
                 _shared = _new_session(adapter)
     return _shared
 

@@ -49,7 +49,7 @@ MAX_CACHED_ACCOUNTS = 200_000
 # Threads for side-by-side reads. They spend their time waiting on the gateway, so this is
 # sized for many resellers' dashboards at once (three reads each), not for the CPU count;
 # threads are only started when needed.
-POOL_THREADS = 192
+POOL_THREADS = 256  # two per gunicorn thread: each dashboard hands two of its three reads here
 
 _BALANCE = "balance"
 _NOT_CACHED = object()

@@ -192,7 +192,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
-else:
+    # Keep each thread's connection between requests: opening one (and setting it up) was a
+    # tenth of a dashboard's CPU in the profile (bench/README.md). On PostgreSQL the same
+    # would hold up to workers x threads connections open, past its default limit of 100:
+    # there, use a pooler (pgbouncer) or pass ?conn_max_age=60 in DATABASE_URL knowingly.
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 

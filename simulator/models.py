@@ -29,7 +29,7 @@ class SimAccount(models.Model):
     SUBACCOUNT = "subaccount"
     RELATIONS = [(CLIENT, "client"), (SUBACCOUNT, "sub-account")]
 
-    username = models.CharField(max_length=150)
+    username = models.CharField(max_length=150, db_index=True)  # every call looks it up
     password_hash = models.CharField(max_length=200, blank=True, editable=False)
     balance = models.BigIntegerField(default=0)
     is_reseller = models.BooleanField(default=False)
