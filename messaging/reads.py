@@ -247,7 +247,9 @@ def dashboard(request, *, fresh: bool = False) -> DashboardReads:
     wanted = (_BALANCE, CLIENTS.slug, SUB_ACCOUNTS.slug)
     found = {} if fresh else _usable_reads(user_id, wanted)
     missing = [what for what in wanted if what not in found]
-    readers = {what: _reader(request, what) for what in missing}  # vault read here, not in threads
+    # The vault is opened once, here, not in the threads; the three reads share one client.
+    client = gateway.for_reseller(request) if missing else None
+    readers = {what: _reader(client, what) for what in missing}
     read_at = timezone.now()
     started = time.monotonic()
     futures = {what: _pool.submit(_in_pool_thread, readers[what]) for what in missing[1:]}
@@ -303,9 +305,8 @@ def forget_everything() -> None:
 # --- Reading ----------------------------------------------------------------------------
 
 
-def _reader(request, what: str) -> Callable[[], object]:
-    """A call that reads `what` for this reseller, safe to run in another thread."""
-    client = gateway.for_reseller(request)
+def _reader(client, what: str) -> Callable[[], object]:
+    """A call that reads `what` with the reseller's `client`, safe to run in another thread."""
     if what == _BALANCE:
         return client.balance
     book = CLIENTS if what == CLIENTS.slug else SUB_ACCOUNTS
@@ -319,7 +320,7 @@ def _read_one(request, what: str, *, fresh: bool):
         cached = _usable_reads(user_id, (what,))
         if what in cached:
             return cached[what].value
-    reader = _reader(request, what)
+    reader = _reader(gateway.for_reseller(request), what)
     read_at, started = timezone.now(), time.monotonic()
     value = reader()  # a gateway error propagates, and nothing is cached
     _remember(user_id, what, value, read_at, started)
