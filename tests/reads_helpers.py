@@ -10,6 +10,19 @@ from django.test import RequestFactory
 from simulator.models import SimCall
 from simulator.transport import SimulatorAdapter
 
+# What a reseller reads for each way the gateway can fail (the client's plain words).
+FAULT_WORDS = {
+    "hang": "did not answer in time",
+    "reset": "closed the connection",
+    "refuse": "could not be reached",
+    "http500": "HTTP 500",
+    "html": "could not understand",
+    "garbage": "could not understand",
+    "empty": "empty answer",
+    "truncated": "could not understand",
+    "internal_error": "internal error",
+}
+
 READ_METHODS = ("balance", "resellerclients", "subusers")
 
 

@@ -11,7 +11,7 @@ from simulator import faults
 from simulator.models import SimAccount
 from simulator.seed import add_to_book, make_account
 from tests.conftest import log_in
-from tests.reads_helpers import calls
+from tests.reads_helpers import FAULT_WORDS, calls
 
 # The lists read in the request thread, so plain (rolled-back) test transactions would do,
 # but the login and the simulator share one committed world with the dashboard tests.
@@ -323,19 +323,6 @@ def test_not_authorized_is_explained_not_an_error(alice_client):
 
     assert "set up as a reseller" in words
     assert "Could not" not in words
-
-
-FAULT_WORDS = {
-    "hang": "did not answer in time",
-    "reset": "closed the connection",
-    "refuse": "could not be reached",
-    "http500": "HTTP 500",
-    "html": "could not understand",
-    "garbage": "could not understand",
-    "empty": "empty answer",
-    "truncated": "could not understand",
-    "internal_error": "internal error",
-}
 
 
 @pytest.mark.parametrize("url", BOOKS)
