@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -121,6 +122,7 @@ def account_list(request, book: Book):
         return csv_response(f"{book.slug}-{day}.csv", ("name", "balance"), rows)
 
     threshold = ResellerPreferences.low_balance_for(request.user)
+    top_up_url = book.top_up_url()
     paginator = Paginator(found, ROWS_PER_PAGE)
     page = paginator.get_page(_page_number(request.GET.get("page")))
     page_links = [
@@ -132,7 +134,7 @@ def account_list(request, book: Book):
     context.update(
         {
             "rows": [
-                {"account": account, "low": account.balance < threshold}
+                listing.table_row(account, account.balance < threshold, top_up_url, _table_row)
                 for account in page.object_list
             ],
             "page": page,
@@ -147,7 +149,6 @@ def account_list(request, book: Book):
             "found": paginator.count,
             "total_credit": listing.total_credit,
             "threshold": threshold,
-            "top_up_url": book.top_up_url(),
             "csv_url": _list_query(list_url, search, sort, format="csv"),
             # A header shows its own order first, then the reverse on a second click; balance
             # starts lowest first, because the low ones are what resellers look for.
@@ -205,3 +206,12 @@ def _list_query(list_url: str, search: str, sort: str, **extra) -> str:
         params["sort"] = sort
     params.update({k: v for k, v in extra.items() if not (k == "page" and v == 1)})
     return f"{list_url}?{urlencode(params)}" if params else list_url
+
+
+def _table_row(account, low: bool, top_up_url: str) -> str:
+    """One row of the list's table. `AccountBook.table_row` keeps it with the book's read, so
+    the row's template may use nothing but these three values."""
+    return render_to_string(
+        "messaging/_account_row.html",
+        {"account": account, "low": low, "top_up_url": top_up_url},
+    )
