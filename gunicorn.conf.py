@@ -18,6 +18,7 @@ the gateway:
   The dashboard's side-by-side reads run on messaging/reads.py's own pool, not on these.
 """
 
+import ctypes
 import multiprocessing
 import os
 import resource
@@ -50,3 +51,30 @@ _soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 _wanted = 8192 if _hard == resource.RLIM_INFINITY else min(8192, _hard)
 if _soft != resource.RLIM_INFINITY and _soft < _wanted:
     resource.setrlimit(resource.RLIMIT_NOFILE, (_wanted, _hard))
+
+
+# glibc's allocator, tuned here in the master so that every forked worker inherits it. Each
+# thread that allocates while another holds the lock gets its own arena (up to 8 per core,
+# 16 here), and each arena keeps what it once held; and after a large block (the 0.5 MB reply
+# of a 10,000-client book) is freed, glibc raises its "use mmap" size to that block, so later
+# large blocks land in the arenas and stay there. Measured with one worker, four resellers
+# opening a 10,000-client book at once then touring it (3 runs each): 71.0 MB without these
+# settings, 69.5 with the fixed mmap size alone, 68.7 with both. Python's own small objects
+# (pymalloc) are not affected; calling malloc_trim after every request did not help.
+_M_MMAP_THRESHOLD = -3  # mallopt parameter numbers, from glibc's malloc.h
+_M_ARENA_MAX = -8
+_ARENAS = 2
+_MMAP_FROM_BYTES = 128 * 1024  # glibc's own starting value, kept fixed
+
+
+def _tune_malloc():
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return  # not glibc (musl, macOS): nothing to tune
+    if "MALLOC_ARENA_MAX" not in os.environ:  # an operator's own choice wins
+        mallopt(_M_ARENA_MAX, _ARENAS)
+    mallopt(_M_MMAP_THRESHOLD, _MMAP_FROM_BYTES)
+
+
+_tune_malloc()
