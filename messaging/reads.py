@@ -1,7 +1,7 @@
 """What the gateway says about a reseller's money: their balance and their two books.
 
 Every page that shows a balance or a list reads it here, never from the gateway directly,
-so that three rules hold in one place:
+so that these rules hold in one place:
 
 - Reads are reused for `settings.MSPACE_CACHE_SECONDS` (0: never), per reseller, never
   shared between resellers. The cache holds parsed data, with each book's sorted views and
@@ -12,6 +12,8 @@ so that three rules hold in one place:
   change would leave the others stale. The ledger is the source of truth instead: a read
   taken at time T is reused only while none of the reseller's `LedgerEntry` rows was
   written after T (one query, `Max(updated_at)`), whichever process wrote it.
+- A read that another page of the same reseller is already waiting for is shared, not asked
+  again (same conditions as the cache: it must have set off after the last ledger change).
 - The dashboard's three reads go out side by side on a shared thread pool, so the page
   waits about as long as the slowest read, not their sum.
 
@@ -252,6 +254,49 @@ class _ResellerCache:
             self._size = 0
 
 
+class _ReadsInFlight:
+    """Reads on their way to mSpace in this process, by (reseller, what is read)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._flights: dict[tuple[int, str], _Flight] = {}
+
+    def join(self, key: tuple[int, str], read: Callable[[], object]):
+        """`read()`'s value, or that of the same read already in flight, if it set off after
+        the reseller's latest ledger change. A gateway error is raised in every request that
+        waited for it, as if each had asked."""
+        with self._lock:
+            flight = self._flights.get(key)
+            leading = flight is None
+            if leading:
+                flight = self._flights[key] = _Flight()
+        if not leading:
+            if _ledger_changed_since(key[0], flight.set_off):
+                return read()  # it may not show the reseller's latest top-up or send
+            return _value_or_raise(_wait_for(flight.outcome))
+        try:
+            flight.outcome.set_result(_attempt(read))
+        except BaseException as error:  # a bug, not gateway trouble: the waiters see it too
+            flight.outcome.set_exception(error)
+            raise
+        finally:
+            with self._lock:
+                del self._flights[key]
+        return _value_or_raise(flight.outcome.result())
+
+
+class _Flight:
+    def __init__(self):
+        self.set_off = timezone.now()
+        self.outcome = concurrent.futures.Future()
+
+
+def _value_or_raise(outcome):
+    if isinstance(outcome, MspaceError):
+        raise outcome
+    return outcome
+
+
 def _new_pool():
     return concurrent.futures.ThreadPoolExecutor(
         max_workers=POOL_THREADS, thread_name_prefix="mspace-read"
@@ -260,13 +305,14 @@ def _new_pool():
 
 _cache = _ResellerCache()
 _pool = _new_pool()
+_reads_in_flight = _ReadsInFlight()
 
 
 def _start_afresh_after_fork():
     # A forked worker inherits neither the parent's threads nor a lock's owner: it needs its
     # own pool and cache (another reseller's reads must not leak through a fork either).
-    global _cache, _pool
-    _cache, _pool = _ResellerCache(), _new_pool()
+    global _cache, _pool, _reads_in_flight
+    _cache, _pool, _reads_in_flight = _ResellerCache(), _new_pool(), _ReadsInFlight()
 
 
 if hasattr(os, "register_at_fork"):
@@ -379,14 +425,21 @@ def _reader(client, what: str) -> Callable[[], object]:
 
 def _read_one(request, what: str, *, fresh: bool):
     user_id = request.user.pk
-    if not fresh:
-        cached = _usable_reads(user_id, (what,))
-        if what in cached:
-            return cached[what].value
+    if fresh or settings.MSPACE_CACHE_SECONDS <= 0:
+        return _read_and_remember(request, what)
+    cached = _usable_reads(user_id, (what,))
+    if what in cached:
+        return cached[what].value
+    # The reseller's other tabs may be asking for the same thing right now: one call to
+    # mSpace serves them all (and a 10,000-client book is parsed once, not once a tab).
+    return _reads_in_flight.join((user_id, what), lambda: _read_and_remember(request, what))
+
+
+def _read_and_remember(request, what: str):
     reader = _reader(gateway.for_reseller(request), what)
     read_at, started = timezone.now(), time.monotonic()
     value = reader()  # a gateway error propagates, and nothing is cached
-    _remember(user_id, what, value, read_at, started)
+    _remember(request.user.pk, what, value, read_at, started)
     return value
 
 

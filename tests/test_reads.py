@@ -1,6 +1,7 @@
 """messaging.reads: side-by-side reads, the per-reseller cache and its invalidation."""
 
 import threading
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -368,3 +369,93 @@ def test_a_book_totals_its_credit_and_behaves_as_a_sequence():
     assert len(BOOK) == 5
     assert BOOK[0] == Account("mama Mboga", 1200)
     assert not reads.AccountBook([])
+
+
+# --- One read for several pages at once ------------------------------------------------------
+
+
+def read_together(clients, book=CLIENTS, *, fresh=False, before_second=None):
+    """Two pages of the same reseller reading `book` at (nearly) the same moment: the second
+    starts once the first is on its way. Returns what each got (a book or the error)."""
+    results = [None, None]
+    first_sent = threading.Event()
+
+    def page(index, client):
+        try:
+            request = request_as(client)
+            if index == 0:
+                first_sent.set()
+            results[index] = reads.account_book(request, book, fresh=fresh)
+        except MspaceError as error:
+            results[index] = error
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    first = threading.Thread(target=page, args=(0, clients[0]))
+    first.start()
+    first_sent.wait(timeout=5)
+    time.sleep(0.1)  # the first read is now inside the simulator's 0.5 s delay
+    if before_second:
+        before_second()
+    second = threading.Thread(target=page, args=(1, clients[1]))
+    second.start()
+    first.join(timeout=10)
+    second.join(timeout=10)
+    return results
+
+
+def test_two_pages_reading_the_same_book_at_once_make_one_call(alice_client):
+    faults.inject("resellerclients", "slow", delay=0.5)
+
+    first, second = read_together([alice_client, alice_client])
+
+    assert calls("alice", "resellerclients") == 1
+    assert second is first  # the same parsed read, not a second copy of the book
+    assert len(first) == 3
+
+
+def test_a_shared_read_that_fails_fails_for_every_page_that_waited(alice_client, settings):
+    settings.MSPACE_TIMEOUT = 0.5
+    faults.inject("resellerclients", "hang")
+
+    first, second = read_together([alice_client, alice_client])
+
+    assert calls("alice", "resellerclients") == 1
+    assert isinstance(first, MspaceError)
+    assert isinstance(second, MspaceError)
+    assert "did not answer in time" in second.message
+
+
+def test_a_read_in_flight_before_a_top_up_is_not_shared_after_it(alice_client):
+    from django.contrib.auth import get_user_model
+
+    reseller = get_user_model().objects.get(username="alice")
+    faults.inject("resellerclients", "slow", delay=0.5)
+
+    # The second page comes after a top-up written while the first read was on its way.
+    first, second = read_together(
+        [alice_client, alice_client], before_second=lambda: make_entry(reseller)
+    )
+
+    assert calls("alice", "resellerclients") == 2
+    assert second is not first
+
+
+def test_fresh_reads_are_never_shared(alice_client):
+    faults.inject("resellerclients", "slow", delay=0.5)
+
+    read_together([alice_client, alice_client], fresh=True)
+
+    assert calls("alice", "resellerclients") == 2
+
+
+def test_different_resellers_never_share_a_read(alice_client, bob_client):
+    faults.inject("resellerclients", "slow", delay=0.5)
+
+    alices, bobs = read_together([alice_client, bob_client])
+
+    assert calls("alice", "resellerclients") == 1
+    assert calls("bob", "resellerclients") == 1
+    assert {a.name for a in alices} != {a.name for a in bobs}
