@@ -374,6 +374,11 @@ def test_a_book_totals_its_credit_and_behaves_as_a_sequence():
 # --- One read for several pages at once ------------------------------------------------------
 
 
+# Long enough that the second page surely arrives while the first read is on its way, even on
+# a busy machine; the tests below last about this long each.
+SHARED_READ_DELAY = 0.8
+
+
 def read_together(clients, book=CLIENTS, *, fresh=False, before_second=None):
     """Two pages of the same reseller reading `book` at (nearly) the same moment: the second
     starts once the first is on its way. Returns what each got (a book or the error)."""
@@ -396,7 +401,7 @@ def read_together(clients, book=CLIENTS, *, fresh=False, before_second=None):
     first = threading.Thread(target=page, args=(0, clients[0]))
     first.start()
     first_sent.wait(timeout=5)
-    time.sleep(0.1)  # the first read is now inside the simulator's 0.5 s delay
+    time.sleep(0.1)  # the first read is now inside the simulator's delay (SHARED_READ_DELAY)
     if before_second:
         before_second()
     second = threading.Thread(target=page, args=(1, clients[1]))
@@ -407,7 +412,7 @@ def read_together(clients, book=CLIENTS, *, fresh=False, before_second=None):
 
 
 def test_two_pages_reading_the_same_book_at_once_make_one_call(alice_client):
-    faults.inject("resellerclients", "slow", delay=0.5)
+    faults.inject("resellerclients", "slow", delay=SHARED_READ_DELAY)
 
     first, second = read_together([alice_client, alice_client])
 
@@ -417,7 +422,7 @@ def test_two_pages_reading_the_same_book_at_once_make_one_call(alice_client):
 
 
 def test_a_shared_read_that_fails_fails_for_every_page_that_waited(alice_client, settings):
-    settings.MSPACE_TIMEOUT = 0.5
+    settings.MSPACE_TIMEOUT = SHARED_READ_DELAY
     faults.inject("resellerclients", "hang")
 
     first, second = read_together([alice_client, alice_client])
@@ -432,7 +437,7 @@ def test_a_read_in_flight_before_a_top_up_is_not_shared_after_it(alice_client):
     from django.contrib.auth import get_user_model
 
     reseller = get_user_model().objects.get(username="alice")
-    faults.inject("resellerclients", "slow", delay=0.5)
+    faults.inject("resellerclients", "slow", delay=SHARED_READ_DELAY)
 
     # The second page comes after a top-up written while the first read was on its way.
     first, second = read_together(
@@ -444,7 +449,7 @@ def test_a_read_in_flight_before_a_top_up_is_not_shared_after_it(alice_client):
 
 
 def test_fresh_reads_are_never_shared(alice_client):
-    faults.inject("resellerclients", "slow", delay=0.5)
+    faults.inject("resellerclients", "slow", delay=SHARED_READ_DELAY)
 
     read_together([alice_client, alice_client], fresh=True)
 
@@ -452,7 +457,7 @@ def test_fresh_reads_are_never_shared(alice_client):
 
 
 def test_different_resellers_never_share_a_read(alice_client, bob_client):
-    faults.inject("resellerclients", "slow", delay=0.5)
+    faults.inject("resellerclients", "slow", delay=SHARED_READ_DELAY)
 
     alices, bobs = read_together([alice_client, bob_client])
 
