@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DJANGO_ALLOW_ASYNC_UNSAFE := true
 
-.PHONY: run test lint bench screenshots chromium clean
+.PHONY: run test lint bench screenshots chromium translations clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -30,7 +30,13 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	@chromium --version
 
-run: $(VENV)/.installed .env
+# The .mo files Django reads, compiled from locale/*/LC_MESSAGES/django.po by Babel (a pinned
+# PyPI package): no system gettext needed. After marking new strings, run
+# `$(PY) manage.py update_translations` and translate them (locale/GLOSSARY.md).
+translations: $(VENV)/.installed
+	$(PY) -m languages.catalog
+
+run: $(VENV)/.installed .env translations
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_simulator
 	$(PY) manage.py collectstatic --noinput --verbosity 0
@@ -43,7 +49,7 @@ lint: $(VENV)/.dev-installed
 	$(VENV)/bin/bandit -q -ll -r mspace_admin accounts messaging simulator
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 
-test: $(VENV)/.dev-installed chromium lint
+test: $(VENV)/.dev-installed chromium lint translations
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 bench: $(VENV)/.dev-installed

@@ -6,6 +6,7 @@ sentence instead of silently falling back to a default.
 """
 
 import os
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -134,6 +135,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "accounts",
+    "languages",
     "messaging",
     "simulator",
 ]
@@ -145,10 +147,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the cookie set by the chooser, else the browser's Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
+    # A logged-in person's saved language beats the cookie and the browser.
+    "languages.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.GatewayCredentialsMiddleware",
     "mspace_admin.middleware.PrivatePagesMiddleware",
@@ -309,9 +315,38 @@ STORAGES = {
 # ledger, not the cache, decides when a copy is stale).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-LANGUAGE_CODE = "en-gb"
-TIME_ZONE = "Africa/Nairobi"
+# --- Languages, dates and numbers -----------------------------------------------------------
+# English is the default (and what a browser asking for neither gets); Kiswahili is offered
+# everywhere. locale/GLOSSARY.md keeps the Kiswahili terms consistent; languages/catalog.py
+# extracts and compiles the catalogues with Babel, so no system gettext is needed.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("sw", "Kiswahili")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Dates, times and numbers as each language writes them (mspace_admin/formats/<code>/).
+FORMAT_MODULE_PATH = ["mspace_admin.formats"]
+# The chooser's cookie keeps the choice on the login page; a logged-in person's choice is
+# saved with them (languages.models.LanguageChoice).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = FORCE_HTTPS
+
+
+def _time_zone(name):
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
+TIME_ZONE = _read(
+    "TIME_ZONE",
+    _time_zone,
+    "Africa/Nairobi",
+    expected="a time zone name such as Africa/Nairobi or Africa/Kampala",
+)
 USE_TZ = True
 # Numbers are grouped where shown (the humanize filter), never in URLs or form values.
 USE_THOUSAND_SEPARATOR = False

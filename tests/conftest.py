@@ -14,6 +14,14 @@ BOB_PASSWORD = "b0b-secret"
 CHARLIE_PASSWORD = "charlie-secret"
 
 
+def pytest_sessionstart(session):
+    """Compile the translations (Babel, no system gettext) before any page is rendered, so a
+    test run straight from pytest speaks the Kiswahili of the .po files it was given."""
+    from languages import catalog
+
+    catalog.compile_all()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright drives Debian's Chromium; playwright cannot download its own here."""
