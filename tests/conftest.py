@@ -110,7 +110,7 @@ def alice_page(page, live_server, alice):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "alice")
     page.fill("#id_password", ALICE_PASSWORD)
-    page.click("button[type=submit]")
+    page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{live_server.url}/")
     return page
 
