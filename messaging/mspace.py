@@ -29,18 +29,25 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, quote_plus, urlsplit
+from xml.etree.ElementTree import Element, ParseError  # nosec B405 - parsed by defusedxml
 
 import requests
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as xml_from_string
 from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.util.retry import Retry
 
 __all__ = [
+    "UNLIMITED",
+    "UNREADABLE",
     "Account",
     "AuthenticationError",
+    "Balance",
     "GatewayError",
     "GatewayUnavailableError",
     "InsufficientBalanceError",
@@ -61,6 +68,9 @@ READ_RETRY_PAUSE = 0.2  # seconds before a read's second and last try
 _CONNECT_TIMEOUT_CAP = 3.05  # a gateway that cannot even accept a connection in 3 s is down
 _REPLY_PREVIEW_CHARS = 200
 _LARGEST_COUNT = 10**15 - 1  # beyond any real SMS balance; also keeps int() cheap
+# How the two balances that are not a number of SMS count in every rule (see `Balance`).
+UNLIMITED = _LARGEST_COUNT + 1
+UNREADABLE = -1
 
 # No layer below us may repeat a request: a repeated top-up moves credit twice. `read=False`
 # (as in requests' own default) lets a read timeout surface as requests' ReadTimeout instead
@@ -70,12 +80,69 @@ _NO_RETRIES = Retry(total=0, connect=0, read=False, redirect=0, status=0, other=
 # that a later call on someone else's behalf would carry.
 _NO_COOKIES = http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
 _WRITE_HEADERS = {"Connection": "close"}
+# mSpace's own sample asks for JSON: its server picks JSON or XML (lists, sends) by this
+# header, and requests' default "*/*" lets it pick XML.
+_ACCEPT = "application/json"
 _Parser = Callable[[str], Any]  # reply text -> result, or raises MspaceError
+
+
+class Balance(int):
+    """An SMS balance mSpace did not write as a plain whole number; ordinary balances stay
+    plain `int`s (a 10,000-client book is mostly those, and each of these costs more memory).
+
+    As an int it is the number every rule counts with, so callers that compare, sort or cap
+    by balance need nothing new; `.shown` is what mSpace sent:
+
+    - unlimited: mSpace's own code stores an unlimited account as "-1". It counts as
+      `UNLIMITED`, more SMS than any real balance: sorted as the largest, never low, never
+      the cap of a top-up or a send. Show it as "Unlimited", never as this number.
+    - a decimal ("49.5"; mSpace's code reads balances as floating point): counts as its
+      whole part, 49, as rules must; shown as sent.
+    - unreadable (only in a list, see `MspaceClient.reseller_clients`): counts as
+      `UNREADABLE`, below every real balance, and is never low: nobody knows what it holds.
+
+    Not part of a sum: `is_countable` says whether a balance is a real number of SMS.
+    """
+
+    shown: str
+
+    def __new__(cls, count: int, shown: str) -> Balance:
+        balance = super().__new__(cls, count)
+        balance.shown = shown
+        return balance
+
+    @property
+    def unlimited(self) -> bool:
+        return self == UNLIMITED
+
+    @property
+    def readable(self) -> bool:
+        return self != UNREADABLE
+
+    def __repr__(self) -> str:
+        return f"Balance({int(self)}, {self.shown!r})"
+
+    def __reduce__(self):
+        return (Balance, (int(self), self.shown))
+
+
+def is_countable(balance: int) -> bool:
+    """Whether `balance` is a real number of SMS (not unlimited, not unreadable)."""
+    return 0 <= balance < UNLIMITED
+
+
+def exact_balance(balance: int) -> int | Decimal:
+    """A countable balance exactly as mSpace gave it: 49.5 stays Decimal("49.5")."""
+    shown = getattr(balance, "shown", None)
+    return Decimal(shown) if shown is not None and is_countable(balance) else int(balance)
 
 
 @dataclass(frozen=True, slots=True)
 class Account:
-    """A reseller client or sub-account, with its SMS balance."""
+    """A reseller client or sub-account, with its SMS balance (an int or a `Balance`).
+
+    `name` is "" for a list row whose name could not be read (its balance is unreadable).
+    """
 
     name: str
     balance: int
@@ -246,15 +313,19 @@ class MspaceClient:
         self._call("login", _parse_login)
 
     def balance(self) -> int:
-        """The reseller's own SMS balance."""
+        """The reseller's own SMS balance: an int, or a `Balance` when unlimited or a decimal."""
         return self._call("balance", _parse_balance)
 
     def sub_accounts(self) -> list[Account]:
-        """Every sub-account with its balance, in mSpace's order (maybe empty)."""
+        """Every sub-account with its balance, in mSpace's order (maybe empty).
+
+        A row that cannot be read stays in its place with an unreadable balance (see
+        `Balance`), so one odd row never hides the rest; a list with no readable row at all
+        is a `GatewayError`. JSON or XML, whichever mSpace sends."""
         return self._call("subusers", lambda text: _parse_accounts(text, "subUserName"))
 
     def reseller_clients(self) -> list[Account]:
-        """Every client with its balance, in mSpace's order (maybe empty)."""
+        """Every client with its balance, in mSpace's order (maybe empty); as `sub_accounts`."""
         return self._call("resellerclients", lambda text: _parse_accounts(text, "clientname"))
 
     def top_up_client(self, name: str, amount: int) -> str:
@@ -266,7 +337,8 @@ class MspaceClient:
         return self._top_up("subacctopup", "subaccname", name, amount)
 
     def send_text(self, sender_id: str, recipient: str, message: str) -> SendResult:
-        """Send one SMS as given (the forms check it first); return mSpace's receipt."""
+        """Send one SMS as given (the forms check it first); return mSpace's receipt (read from
+        JSON or XML)."""
         fields = (("senderid", sender_id), ("recipient", recipient), ("message", message))
         return self._call("sendtext", _parse_send, fields, write=True)
 
@@ -413,6 +485,7 @@ def _new_session(adapter: BaseAdapter, mount_at: str | None = None) -> requests.
     session = requests.Session()
     session.trust_env = False  # no proxy or .netrc from the environment: calls go where we say
     session.headers["User-Agent"] = USER_AGENT
+    session.headers["Accept"] = _ACCEPT
     session.cookies.set_policy(_NO_COOKIES)
     for prefix in [mount_at] if mount_at else ["http://", "https://"]:
         session.mount(prefix, adapter)
@@ -492,11 +565,16 @@ def _transport_error(failure: str, write: bool) -> MspaceError:
 # --- Reading replies ------------------------------------------------------------------------
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
-_WHOLE_NUMBER = re.compile(r"([0-9]{1,15})(?:\.0+)?")
+# A balance as mSpace's code writes one: whole, or with a fraction ("49.5"), or "-1".
+_BALANCE = re.compile(r"(?P<whole>[0-9]{1,15})(?:\.(?P<fraction>[0-9]{1,15}))?")
+_UNLIMITED_MARK = re.compile(r"-1(?:\.0{1,15})?")
 _CONFIRMATION = re.compile(
     r"successful top[ -]?up of (?P<amount>[0-9]{1,15}) sms to (?P<name>.+)", re.IGNORECASE
 )
 _NOT_JSON = object()
+_NOT_XML = object()
+_UNREADABLE_BALANCE = Balance(UNREADABLE, "")
+_UNREADABLE_LIST = "mSpace sent a list of accounts this site could not read."
 
 
 def _checked_status(reply: _Reply) -> str:
@@ -513,7 +591,7 @@ def _parse_login(text: str) -> None:
 
 
 def _parse_balance(text: str) -> int:
-    balance = _whole_number(_plain(text))
+    balance = _balance_of(_plain(text))
     if balance is None:
         raise _failure(text)
     return balance
@@ -524,22 +602,42 @@ def _parse_accounts(text: str, name_key: str) -> list[Account]:
     # exists as dicts and accounts at once: reading 10,000 clients peaks at ~1.4 MB of
     # objects instead of ~3.9 MB. A worker's memory hardly shrinks after a peak, so the
     # peak is what stays.
-    rows = _json(text, object_pairs_hook=lambda pairs: _account_or_object(pairs, name_key))
+    def row_read(pairs: list[tuple[str, Any]]) -> Account | dict:
+        return _account_or_object(pairs, name_key)
+
+    rows = _json(text, object_pairs_hook=row_read, parse_float=Decimal)
+    if rows is _NOT_JSON:
+        # The same rows as XML, for a gateway that ignores our Accept header.
+        records = _xml_records(text)
+        if isinstance(records, list):
+            rows = [row_read(list(record.items())) for record in records]
     if not isinstance(rows, list):
         raise _failure(text)
-    if not all(isinstance(row, Account) for row in rows):
-        raise GatewayError("mSpace sent a list of accounts this site could not read.")
+    readable = 0
+    for place, row in enumerate(rows):
+        if type(row) is Account and row.balance is not _UNREADABLE_BALANCE:
+            readable += 1
+        else:
+            # Kept in its place, so the list shows where mSpace sent something odd.
+            rows[place] = _unreadable_row(row, name_key)
+    if rows and not readable:
+        raise GatewayError(_UNREADABLE_LIST)
     return rows
 
 
 def _account_or_object(pairs: list[tuple[str, Any]], name_key: str) -> Account | dict:
-    """A JSON object of a list reply: an `Account` when it has a name and a whole number of
-    SMS, else the object as a dict (which `_parse_accounts` then refuses)."""
+    """An object of a list reply: an `Account` when it has a name and a balance, else the
+    object as a dict (which `_parse_accounts` then shows as an unreadable row)."""
     row = dict(pairs)  # a key given twice counts once, the last time, as in json's dicts
-    name, balance = row.get(name_key), _whole_number(row.get("smsBalance"))
+    name, balance = row.get(name_key), _balance_of(row.get("smsBalance"))
     if isinstance(name, str) and name and balance is not None:
         return Account(name, balance)
     return row
+
+
+def _unreadable_row(row: Any, name_key: str) -> Account:
+    name = row.get(name_key) if isinstance(row, dict) else None
+    return Account(name if isinstance(name, str) else "", _UNREADABLE_BALANCE)
 
 
 def _parse_top_up(text: str, name: str, amount: int) -> str:
@@ -556,6 +654,8 @@ def _parse_top_up(text: str, name: str, amount: int) -> str:
 
 def _parse_send(text: str) -> SendResult:
     data = _json(text)
+    if data is _NOT_JSON:
+        data = _xml_records(text)
     if not (isinstance(data, list) and len(data) == 1 and isinstance(data[0], dict)):
         raise _failure(text, write=True)
     status = data[0].get("status")
@@ -613,18 +713,68 @@ def _json(text: str, **options) -> Any:
         return _NOT_JSON
 
 
-def _whole_number(value: Any) -> int | None:
-    """A non-negative whole number of SMS, written as an int, "20", "20.0" or 20.0; else None."""
+def _xml_records(text: str) -> list[dict[str, Any]] | object:
+    """The records of an XML reply, each as {field: text}, or `_NOT_XML`.
+
+    Nobody outside mSpace has published its XML, so element names are not relied on: a
+    root whose children have fields of their own is a list of those children (an empty
+    root is an empty list); a root with only plain fields is a list of one. A field's
+    value is its text, or None when it holds more elements. Attributes count as fields.
+    DTDs and entities are refused (defusedxml), so no reply can expand or fetch anything.
+    """
+    text = text.strip()
+    if not text.startswith("<"):
+        return _NOT_XML
+    try:
+        root = xml_from_string(text, forbid_dtd=True)
+    except (ParseError, DefusedXmlException, ValueError, RecursionError):
+        return _NOT_XML
+    children = list(root)
+    if any(len(child) or child.attrib for child in children):
+        return [_xml_record(child) for child in children]
+    if children or root.attrib:
+        return [_xml_record(root)]
+    # <string>Authentication failure</string> is a sentence, not an empty list.
+    return _NOT_XML if (root.text or "").strip() else []
+
+
+def _xml_record(element: Element) -> dict[str, Any]:
+    record: dict[str, Any] = {_local_name(k): v for k, v in element.attrib.items()}
+    for field in element:
+        record[_local_name(field.tag)] = None if len(field) else (field.text or "").strip()
+    return record
+
+
+def _local_name(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]  # "{namespace}clientname" is "clientname"
+
+
+def _balance_of(value: Any) -> int | None:
+    """A balance as mSpace writes one ("20", 20, "20.0", "49.5", 49.5, "-1"): a plain int
+    for a whole number, a `Balance` for a decimal or unlimited, None for anything else."""
     if isinstance(value, str):
         if value.isdigit() and value.isascii() and len(value) <= 15:  # the usual "20", fast
             return int(value)
-        match = _WHOLE_NUMBER.fullmatch(value.strip())
-        return int(match[1]) if match else None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _LARGEST_COUNT:
-        return value
-    return None
+        text = value.strip()
+    elif isinstance(value, bool):
+        return None
+    elif isinstance(value, int):
+        if not -1 <= value <= _LARGEST_COUNT:
+            return None
+        text = str(value)
+    elif isinstance(value, float | Decimal):
+        text = str(value)  # never written with an exponent below 1e16, so the checks hold
+    else:
+        return None
+    if _UNLIMITED_MARK.fullmatch(text):
+        return Balance(UNLIMITED, text)
+    number = _BALANCE.fullmatch(text)
+    if number is None:
+        return None
+    whole = int(number["whole"])
+    if not (number["fraction"] or "").strip("0"):
+        return whole
+    return Balance(whole, text)
 
 
 def _same_name(confirmed: str, name: str) -> bool:

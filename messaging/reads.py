@@ -39,7 +39,15 @@ from django.utils import timezone
 from messaging import gateway
 from messaging.books import CLIENTS, SUB_ACCOUNTS, Book
 from messaging.models import LedgerEntry
-from messaging.mspace import Account, GatewayUnavailableError, MspaceError
+from messaging.mspace import (
+    UNLIMITED,
+    UNREADABLE,
+    Account,
+    GatewayUnavailableError,
+    MspaceError,
+    exact_balance,
+    is_countable,
+)
 
 SORTS = ("name", "-name", "balance", "-balance")
 DEFAULT_SORT = "name"
@@ -80,7 +88,15 @@ class AccountBook(Sequence):
 
     def __init__(self, accounts):
         self._accounts = tuple(accounts)
-        self.total_credit = sum(account.balance for account in self._accounts)
+        balances = [account.balance for account in self._accounts]
+        # Plain ints are the usual whole balances; the few others (unlimited, decimal,
+        # unreadable; see mspace.Balance) are counted apart, exactly, or not at all.
+        odd = [balance for balance in balances if type(balance) is not int]
+        self.total_credit = sum(b for b in balances if type(b) is int) + sum(
+            exact_balance(b) for b in odd if is_countable(b)
+        )
+        self.unlimited_count = sum(1 for balance in odd if balance == UNLIMITED)
+        self.unreadable_count = sum(1 for balance in odd if balance == UNREADABLE)
         self._folded: tuple[str, ...] | None = None  # see `_folded_names`
         self._views: dict[str, _View] = {}
         # (id(account), low, top-up address) -> (account, its row's HTML); see `table_row`
@@ -112,11 +128,14 @@ class AccountBook(Sequence):
         ]
 
     def running_low(self, threshold: int) -> tuple[Account, ...]:
-        """Accounts with fewer than `threshold` SMS, lowest balance first."""
+        """Accounts with fewer than `threshold` SMS, lowest balance first (never one whose
+        balance could not be read: nobody knows it is low)."""
         by_balance = self.sorted_by("balance")
-        # The balance view is ascending, so the low ones are its first few.
+        # The balance view is ascending, so the low ones are its first few, after the
+        # unreadable ones (which count below zero).
         count = bisect.bisect_left(by_balance, threshold, key=lambda account: account.balance)
-        return by_balance[:count]
+        readable = bisect.bisect_left(by_balance, 0, key=lambda account: account.balance)
+        return by_balance[readable:count]
 
     def table_row(
         self,

@@ -21,6 +21,7 @@ from django.utils import timezone
 from messaging import ledger, reads
 from messaging.books import BOOK_FOR_KIND
 from messaging.models import LedgerEntry
+from messaging.mspace import UNLIMITED
 
 log = logging.getLogger(__name__)
 Status = LedgerEntry.Status
@@ -52,6 +53,18 @@ def judge(entry, *, target_balance_now, balance_now=None, now=None) -> Finding:
         return Finding(
             None,
             "There is no balance from before the top-up to compare with; please check with mSpace.",
+        )
+    if before >= UNLIMITED or target_balance_now >= UNLIMITED:
+        return Finding(
+            None,
+            f"{name} has unlimited SMS on mSpace, so its balance cannot show whether the "
+            "top-up went through; please check with mSpace.",
+        )
+    if target_balance_now < 0:
+        return Finding(
+            None,
+            f"mSpace sent {name}'s balance in a form this site could not read; please "
+            "check with mSpace.",
         )
     change = target_balance_now - before
     yours = _your_change(entry, balance_now)
@@ -127,5 +140,7 @@ def overdue(older_than: timedelta):
 def _your_change(entry, balance_now) -> str:
     if balance_now is None or entry.balance_before is None:
         return ""
+    if max(balance_now, entry.balance_before) >= UNLIMITED:
+        return ""  # an unlimited balance has no change to tell
     change = balance_now - entry.balance_before
     return f" (Your own balance changed by {change:+,} SMS in the same time.)"

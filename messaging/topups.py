@@ -47,7 +47,8 @@ def read_balances(request, book, *, fresh: bool) -> Balances:
     """
     return Balances(
         reseller=reads.balance(request, fresh=fresh),
-        accounts=list(reads.accounts(request, book, fresh=fresh)),
+        # A row mSpace sent unreadably is shown in the lists but cannot be chosen here.
+        accounts=[a for a in reads.accounts(request, book, fresh=fresh) if a.balance >= 0],
     )
 
 

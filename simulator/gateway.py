@@ -21,7 +21,7 @@ from django.db.models import F
 
 from messaging.sms import measure
 from simulator import faults, replies
-from simulator.models import WRITE_METHODS, SimAccount, SimCall, SimFault
+from simulator.models import UNLIMITED, WRITE_METHODS, SimAccount, SimCall, SimFault
 from simulator.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,16 @@ class Outcome:
     reply: Reply
     credit_moved: bool = False
     message_id: str = ""
+    # A list answer's rows, for answering in XML to a client that did not ask for JSON.
+    rows: list[dict[str, str]] | None = None
+
+
+# The XML element names the simulator answers with (see `replies.as_xml`).
+_XML_NAMES = {
+    "subusers": ("subUsers", "subUser"),
+    "resellerclients": ("resellerClients", "resellerClient"),
+    "sendtext": ("messages", "message"),
+}
 
 
 def parse(path: str) -> Call | None:
@@ -112,8 +122,9 @@ def path_after_base(raw_path: str) -> str | None:
     return None if start < 0 else raw_path[start + len(BASE_PATH) :]
 
 
-def answer_request(raw_path: str) -> Reply:
-    """The reply to GET `raw_path` (a whole request path). Never raises.
+def answer_request(raw_path: str, accept: str = "") -> Reply:
+    """The reply to GET `raw_path` (a whole request path) with this `Accept` header (lists
+    and sends come as XML unless it asks for JSON, as mSpace's sample says). Never raises.
 
     A crash inside the simulator reaches the caller as a Tomcat 500 page, as it would from
     the real gateway.
@@ -122,14 +133,15 @@ def answer_request(raw_path: str) -> Reply:
     if rest is None:
         return replies.not_found()
     try:
-        return answer(rest)
+        return answer(rest, accept=accept)
     except Exception:
         log.exception("The simulator failed to answer a %r call", rest.split("/", 1)[0][:40])
         return replies.server_error()
 
 
-def answer(path: str) -> Reply:
-    """The gateway's reply to GET {base}/{path}, with injected faults applied.
+def answer(path: str, *, accept: str = "application/json") -> Reply:
+    """The gateway's reply to GET {base}/{path}, with injected faults applied; a list or
+    send answer comes as XML unless `accept` asks for JSON.
 
     Never raises for any path; database trouble propagates.
     """
@@ -147,6 +159,8 @@ def answer(path: str) -> Reply:
         else:
             # A truncated answer was cut short before the gateway committed anything.
             outcome = HANDLERS[call.method](call, commit=kind != "truncated")
+        if outcome.rows is not None and "json" not in accept.casefold():
+            outcome = replace(outcome, reply=replies.as_xml(outcome.rows, *_XML_NAMES[call.method]))
         _journal(call, outcome, kind)
     return _shape(outcome.reply, fault)
 
@@ -179,7 +193,7 @@ def _balance(call: Call, *, commit: bool) -> Outcome:
     account = _authenticate(call)
     if account is None:
         return Outcome(replies.text(replies.BALANCE_AUTH_FAILURE))
-    return Outcome(replies.text(str(account.balance)))
+    return Outcome(replies.text(account.balance_text()))
 
 
 def _login(call: Call, *, commit: bool) -> Outcome:
@@ -196,10 +210,10 @@ def _book(relation: str, name_key: str, *, resellers_only: bool) -> Callable[...
             return Outcome(replies.text("[]"))
         rows = SimAccount.objects.filter(parent=account, relation=relation).order_by("id")
         book = [
-            {"smsBalance": str(balance), name_key: name}
-            for name, balance in rows.values_list("username", "balance")
+            {"smsBalance": row.balance_text(), name_key: row.username}
+            for row in rows.only("username", "balance")
         ]
-        return Outcome(replies.text(json.dumps(book, ensure_ascii=False)))
+        return Outcome(replies.text(json.dumps(book, ensure_ascii=False)), rows=book)
 
     return read_book
 
@@ -212,7 +226,7 @@ def _top_up(relation: str, name_key: str) -> Callable[..., Outcome]:
         if account.suspended:
             return Outcome(replies.text(replies.CONTACT_PROVIDERS))
         if relation == SimAccount.CLIENT and not account.is_reseller:
-            return Outcome(replies.text(replies.NOT_AUTHORIZED))
+            return Outcome(replies.text(replies.NOT_AUTHORIZED_CONTACT_PROVIDERS))
         amount = _whole_number(call.get("noofsms"))
         if amount is None:
             return Outcome(replies.text(replies.TOP_UP_NOT_SUCCESSFUL))
@@ -223,7 +237,8 @@ def _top_up(relation: str, name_key: str) -> Callable[..., Outcome]:
         if not _take_credit(account, amount, commit=commit):
             return Outcome(replies.text(replies.INSUFFICIENT_BALANCE))
         if commit:
-            target.update(balance=F("balance") + amount)
+            # An unlimited account stays unlimited.
+            target.exclude(balance=UNLIMITED).update(balance=F("balance") + amount)
         return Outcome(replies.text(replies.top_up_succeeded(amount, name)), credit_moved=commit)
 
     return top_up
@@ -239,21 +254,24 @@ def _send_text(call: Call, *, commit: bool) -> Outcome:
         return Outcome(replies.text(replies.INSUFFICIENT_BALANCE))
     message_id = str(10**11 + secrets.randbelow(9 * 10**11))
     response_time = datetime.now(GATEWAY_TIME_ZONE)
-    body = json.dumps(
-        [
-            {
-                "messageId": message_id,
-                "responseTime": response_time.strftime("%Y-%m-%d %H:%M:%S:")
-                + f"{response_time.microsecond // 1000:03d}",
-                "status": "successful",
-            }
-        ]
+    receipt = [
+        {
+            "messageId": message_id,
+            "responseTime": response_time.strftime("%Y-%m-%d %H:%M:%S:")
+            + f"{response_time.microsecond // 1000:03d}",
+            "status": "successful",
+        }
+    ]
+    return Outcome(
+        replies.text(json.dumps(receipt)), credit_moved=commit, message_id=message_id, rows=receipt
     )
-    return Outcome(replies.text(body), credit_moved=commit, message_id=message_id)
 
 
 def _take_credit(account: SimAccount, amount: int, *, commit: bool) -> bool:
-    """Take `amount` off the account unless that would go below zero; True if it could."""
+    """Take `amount` off the account unless that would go below zero; True if it could.
+    An unlimited account always can, and keeps its unlimited balance."""
+    if account.unlimited:
+        return True
     if not commit:
         return account.balance >= amount
     # One conditional UPDATE: two concurrent top-ups can never both spend the same credit.

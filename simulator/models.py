@@ -12,6 +12,7 @@ from django.utils import timezone
 # leak tests check by searching the whole database file.
 _HASH_ITERATIONS = 1000
 WRITE_METHODS = ("resellerclienttopup", "subacctopup", "sendtext")
+UNLIMITED = -1  # the balance mSpace's own code stores for an account with unlimited SMS
 
 
 def _digest(salt: str, password: str) -> str:
@@ -31,7 +32,9 @@ class SimAccount(models.Model):
 
     username = models.CharField(max_length=150, db_index=True)  # every call looks it up
     password_hash = models.CharField(max_length=200, blank=True, editable=False)
-    balance = models.BigIntegerField(default=0)
+    # SMS, as mSpace's own code keeps them: a decimal ("49.5" is possible there), and -1 for
+    # an account with unlimited SMS, which no top-up or send ever changes.
+    balance = models.DecimalField(max_digits=17, decimal_places=2, default=0)
     is_reseller = models.BooleanField(default=False)
     # A suspended account still reads its balance but is told to call mSpace on top-ups.
     suspended = models.BooleanField(default=False)
@@ -69,6 +72,15 @@ class SimAccount(models.Model):
         if not digest:
             return False
         return hmac.compare_digest(digest, _digest(salt, password))
+
+    @property
+    def unlimited(self) -> bool:
+        return self.balance == UNLIMITED
+
+    def balance_text(self) -> str:
+        """The balance as the gateway writes it: "1250", "49.5", "-1"."""
+        whole = self.balance.to_integral_value()
+        return str(int(whole)) if self.balance == whole else format(self.balance.normalize(), "f")
 
     def allowed_sender_ids(self) -> list[str]:
         return [s.strip() for s in self.sender_ids.split(",") if s.strip()]

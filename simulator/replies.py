@@ -7,11 +7,13 @@ must cope with exactly those.
 
 import random
 from dataclasses import dataclass
+from xml.sax.saxutils import escape  # nosec B406 - writes XML, parses nothing
 
 # Tomcat without an explicit charset would leave the app guessing; the document asks clients
 # to speak UTF-8, so the simulator says so. JSON is still served as text/plain.
 TEXT = "text/plain;charset=UTF-8"
 HTML = "text/html;charset=utf-8"
+XML = "application/xml;charset=UTF-8"
 
 # Without a read timeout a real hang lasts forever; a minute outlasts any sane client.
 UNBOUNDED_HANG = 60.0
@@ -24,6 +26,9 @@ INSUFFICIENT_BALANCE = "Insufficient Balance"
 INVALID_SENDER_ID = "Invalid sender ID"
 NOT_AUTHORIZED = "You are not Authorized to make this transaction"
 CONTACT_PROVIDERS = "Kindly Contact Providers for help"
+# The document's list of failures may hold this as one sentence, comma and all; the
+# simulator answers an account that resells nothing with it.
+NOT_AUTHORIZED_CONTACT_PROVIDERS = f"{NOT_AUTHORIZED},{CONTACT_PROVIDERS}"
 TOP_UP_NOT_SUCCESSFUL = "Top up not Successful"
 FAILED_TO_DEDUCT = "failed to deduct your account"
 INTERNAL_ERROR = "Internal service error"
@@ -123,3 +128,21 @@ def empty() -> Reply:
 def truncated(reply: Reply) -> Reply:
     """The right answer cut in half, as when the gateway dies mid-write."""
     return Reply(reply.status, reply.body[: len(reply.body) // 2], reply.content_type)
+
+
+def as_xml(rows: list[dict[str, str]], root: str, row: str) -> Reply:
+    """A list reply as the gateway answers it when the client does not ask for JSON.
+
+    mSpace's own sample says its server answers XML for the sub-account and send methods
+    unless JSON is asked for; nobody outside mSpace has published that XML, so the element
+    names here are a guess in the style of a Java (JAXB) server: one element per row, one
+    child per field. The app's client relies on that shape, not on these names.
+    """
+    body = "".join(
+        f"<{row}>"
+        + "".join(f"<{key}>{escape(str(value))}</{key}>" for key, value in fields.items())
+        + f"</{row}>"
+        for fields in rows
+    )
+    declaration = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    return Reply(200, f"{declaration}<{root}>{body}</{root}>", content_type=XML)

@@ -1,15 +1,17 @@
 """Building simulated mSpace worlds: one account for a test, or the whole demo."""
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db import transaction
 
-from simulator.models import SimAccount, SimCall, SimFault
+from simulator.models import UNLIMITED, SimAccount, SimCall, SimFault
 
 DEMO_SENDER_IDS = ("MSPACE", "DEMO SHOP", "24680")
 
 # A plausible Kenyan and Ugandan book, with the names that trip software up: "&", an
 # apostrophe, an accent, a "/" and a full stop. Several are running low (below 100 SMS).
+# Balances are SMS as mSpace keeps them: whole numbers, a decimal, and UNLIMITED (-1).
 DEMO_CLIENTS = (
     ("Mama Mboga Traders", 1250),
     ("Nakuru Dairy Coop", 4800),
@@ -47,6 +49,9 @@ DEMO_CLIENTS = (
     ("Kabale Potato Growers", 130),
     ("Arua Transporters' Association", 90),
     ("Ntinda Salon & Spa", 2200),
+    # As mSpace's own code keeps them: unlimited SMS (-1), and a balance with a fraction.
+    ("Nairobi County Alerts", UNLIMITED),
+    ("Bungoma Sugar Outgrowers", Decimal("49.5")),
 )
 DEMO_SUBACCOUNTS = (
     ("demo-nairobi", 1800),
@@ -61,6 +66,10 @@ DEMO2_CLIENTS = (
     ("Hoima Oil Suppliers", 45),
     ("Lira Maize Millers", 1200),
 )
+UNLIMITED_CLIENTS = (
+    ("Tororo Cement Stockists", 800),
+    ("Busia Border Clearing", Decimal("20.5")),
+)
 BENCH_PREFIX = "bench-client-"
 
 
@@ -68,7 +77,7 @@ def make_account(
     username: str,
     password: str,
     *,
-    balance: int = 0,
+    balance: int | Decimal = 0,
     is_reseller: bool = True,
     clients: Iterable[tuple[str, int]] = (),
     subaccounts: Iterable[tuple[str, int]] = (),
@@ -134,6 +143,15 @@ def seed_demo(clients: int | None = None) -> SimAccount:
             )
         if _top_level("plain") is None:
             make_account("plain", "plain", balance=500, is_reseller=False)
+        if _top_level("unlimited") is None:
+            # A reseller whose own balance is unlimited: no top-up is above it.
+            make_account(
+                "unlimited",
+                "unlimited",
+                balance=UNLIMITED,
+                clients=UNLIMITED_CLIENTS,
+                subaccounts=[("unlimited-main", Decimal("12.75"))],
+            )
         if clients:
             _add_bench_clients(demo, clients)
     return demo

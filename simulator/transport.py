@@ -39,7 +39,7 @@ class SimulatorAdapter(BaseAdapter):
         if request.method != "GET":
             reply = replies.method_not_allowed()
         else:
-            reply = answer_request(request.path_url)
+            reply = answer_request(request.path_url, request.headers.get("Accept", ""))
 
         if reply.disconnect == "refuse":
             raise _refused(request)

@@ -22,7 +22,7 @@ def gateway(request, rest=""):
     if request.method != "GET":
         reply = replies.method_not_allowed()
     else:
-        reply = answer_request(raw_request_path(request))
+        reply = answer_request(raw_request_path(request), request.headers.get("Accept", ""))
 
     if reply.disconnect == "hang":
         time.sleep(reply.delay or replies.UNBOUNDED_HANG)

@@ -1,30 +1,33 @@
 """messaging.mspace: reading a list reply turns each JSON object into an Account as it goes.
 
-The answers must be exactly those of reading the whole reply into dicts first (the way it
-was written before), and a large book must not exist as dicts and accounts at once.
+The answers must be exactly those of reading the whole reply into dicts first, then one row
+at a time (a row that cannot be read stays in its place, unreadable), and a large book must
+not exist as dicts and accounts at once.
 """
 
 import json
 import tracemalloc
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from messaging.mspace import (
+    UNREADABLE,
     Account,
     GatewayError,
     MspaceError,
+    _balance_of,
     _failure,
     _parse_accounts,
-    _whole_number,
 )
 
 
 def parsed_as_before(text, name_key):
-    """The list reader as first written: the whole reply into dicts, then one row at a time."""
+    """The list reader written plainly: the whole reply into dicts, then one row at a time."""
     try:
-        rows = json.loads(text)
+        rows = json.loads(text, parse_float=Decimal)
     except (ValueError, RecursionError):
         rows = None
     if not isinstance(rows, list):
@@ -32,18 +35,30 @@ def parsed_as_before(text, name_key):
     accounts = []
     for row in rows:
         name = row.get(name_key) if isinstance(row, dict) else None
-        balance = _whole_number(row.get("smsBalance")) if isinstance(row, dict) else None
+        balance = _balance_of(row.get("smsBalance")) if isinstance(row, dict) else None
         if not isinstance(name, str) or not name or balance is None:
-            raise GatewayError("mSpace sent a list of accounts this site could not read.")
-        accounts.append(Account(name, balance))
+            name = name if isinstance(name, str) else ""
+            accounts.append((name, "unreadable"))
+        else:
+            accounts.append(Account(name, balance))
+    if accounts and all(isinstance(row, tuple) for row in accounts):
+        raise GatewayError("mSpace sent a list of accounts this site could not read.")
     return accounts
 
 
 def outcome(read, text):
     try:
-        return read(text, "clientname")
+        accounts = read(text, "clientname")
     except MspaceError as error:
         return (type(error), error.message)
+    return [
+        row
+        if isinstance(row, tuple)
+        else (row.name, "unreadable")
+        if row.balance == UNREADABLE
+        else (row.name, repr(row.balance))
+        for row in accounts
+    ]
 
 
 json_values = st.recursive(
@@ -51,7 +66,7 @@ json_values = st.recursive(
     | st.booleans()
     | st.integers(-5, 10**16)
     | st.floats(allow_nan=False)
-    | st.sampled_from(["", "20", "20.0", " 7 ", "-1", "1e3", "x"]),
+    | st.sampled_from(["", "20", "20.0", " 7 ", "-1", "-1.0", "49.5", "-2", "1e3", "x"]),
     lambda inner: (
         st.lists(inner, max_size=3)
         | st.dictionaries(st.sampled_from(["clientname", "smsBalance", "other"]), inner, max_size=3)

@@ -313,9 +313,9 @@ def test_any_status_but_200_is_a_gateway_error_whatever_the_body(
 
 @pytest.mark.parametrize(
     "body",
-    ["-5", "5.5", "5,000", "1e3", "fifty", "50 SMS", "٥٠", "12345678901234567", "50\n60", "[50]"],
+    ["-5", "-1.5", "5,000", "1e3", "fifty", "50 SMS", "٥٠", "12345678901234567", "50\n60", "[50]"],
 )
-def test_a_balance_that_is_not_a_plain_whole_number_is_a_gateway_error(mspace, client, body):
+def test_a_balance_that_is_not_a_number_of_sms_is_a_gateway_error(mspace, client, body):
     answer(mspace, "balance", body)
 
     assert type(raised_by(CALLS["balance"][1], client)) is GatewayError
@@ -328,17 +328,16 @@ def test_a_balance_that_is_not_a_plain_whole_number_is_a_gateway_error(mspace, c
         [{"smsBalance": "20", "clientName": "client1"}],
         [{"smsBalance": "20", "clientname": ""}],
         [{"smsBalance": "20", "clientname": 7}],
-        [{"smsBalance": "-1", "clientname": "client1"}],
-        [{"smsBalance": -1, "clientname": "client1"}],
-        [{"smsBalance": "12.5", "clientname": "client1"}],
+        [{"smsBalance": "-2", "clientname": "client1"}],
+        [{"smsBalance": "1e3", "clientname": "client1"}],
         [{"smsBalance": True, "clientname": "client1"}],
         [{"smsBalance": None, "clientname": "client1"}],
         [{"clientname": "client1"}],
-        [{"smsBalance": "20", "clientname": "client1"}, "client2"],
+        [{"clientname": "client1"}, "client2"],
         [["20", "client1"]],
     ],
 )
-def test_a_list_with_a_row_of_the_wrong_shape_is_a_gateway_error(mspace, client, rows):
+def test_a_list_without_one_readable_row_is_a_gateway_error(mspace, client, rows):
     answer(mspace, "resellerclients", json.dumps(rows))
 
     error = raised_by(CALLS["clients"][1], client)

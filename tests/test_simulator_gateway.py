@@ -195,7 +195,11 @@ def test_a_top_up_of_anything_but_a_positive_whole_number_is_not_successful(rita
 def test_an_account_that_resells_nothing_is_not_authorized_to_top_up_clients(nora):
     reply = answer(path("resellerclienttopup", "nora", "nora-pw", clientname="x", noofsms="1"))
 
-    assert reply.body == "You are not Authorized to make this transaction"
+    # The document's two failures written as one sentence, comma and all.
+    assert (
+        reply.body
+        == "You are not Authorized to make this transaction,Kindly Contact Providers for help"
+    )
 
 
 @pytest.mark.parametrize(

@@ -23,9 +23,9 @@ def rita(db):
     )
 
 
-def get_raw(client, gateway_path, header="RAW_URI"):
+def get_raw(client, gateway_path, header="RAW_URI", **headers):
     """GET as gunicorn delivers it: the decoded PATH_INFO plus the raw request target."""
-    return client.get(BASE + gateway_path, **{header: BASE + gateway_path})
+    return client.get(BASE + gateway_path, **{header: BASE + gateway_path}, **headers)
 
 
 def balance_of(name):
@@ -41,10 +41,19 @@ def test_it_answers_a_balance_as_plain_text(client, rita):
 
 
 def test_json_lists_come_as_text_plain(client, rita):
-    response = get_raw(client, path("resellerclients"))
+    response = get_raw(client, path("resellerclients"), HTTP_ACCEPT="application/json")
 
     assert response["Content-Type"].startswith("text/plain")
     assert response.content.decode().startswith('[{"smsBalance": "0", "clientname": "client1"}')
+
+
+def test_lists_come_as_xml_when_the_request_does_not_ask_for_json(client, rita):
+    response = get_raw(client, path("resellerclients"), HTTP_ACCEPT="*/*")
+
+    assert response["Content-Type"].startswith("application/xml")
+    assert "<resellerClient><smsBalance>0</smsBalance><clientname>client1</clientname>" in (
+        response.content.decode()
+    )
 
 
 @pytest.mark.parametrize("header", ["RAW_URI", "REQUEST_URI"])

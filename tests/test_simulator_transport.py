@@ -71,6 +71,8 @@ def test_it_answers_like_an_http_server(rita, session):
 def test_names_come_back_intact_in_utf_8(rita, session):
     make_account("rose", "pw", clients=[("Café Ngong' Road", 4)])
 
+    session.headers["Accept"] = "application/json"
+
     assert get(session, path("resellerclients", "rose", "pw")).json() == [
         {"smsBalance": "4", "clientname": "Café Ngong' Road"}
     ]

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 
 from messaging.forms.onetime import OneTimeKeyMixin
+from messaging.mspace import UNLIMITED
 
 # ASCII digits only: `\d` and int() also take "٥" (Arabic-Indic five), and IntegerField
 # takes "+5", " 5", "5.0" and "1e3". An amount that moves money is exactly digits, or nothing.
@@ -51,12 +52,14 @@ class TopUpForm(OneTimeKeyMixin):
             ),
         }
         amount = self.fields["noofsms"]
-        amount.help_text = (
-            f"A whole number from 1 to {intcomma(settings.TOPUP_MAX)}, no more than your balance."
+        amount.help_text = f"A whole number from 1 to {intcomma(settings.TOPUP_MAX)}" + (
+            "." if balance >= UNLIMITED else ", no more than your balance."
         )
 
     def clean_noofsms(self) -> int:
         amount = parse_amount(self.cleaned_data["noofsms"])
+        # An unlimited balance counts as more than any amount, and a decimal one as its
+        # whole part (see messaging.mspace.Balance), so this one comparison covers both.
         if amount > self.balance:
             raise forms.ValidationError(
                 f"That is more than your balance of {intcomma(self.balance)} SMS.",

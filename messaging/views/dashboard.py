@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from messaging import reads
+from messaging import balances, reads
 from messaging.books import CLIENTS, SUB_ACCOUNTS, Book
 from messaging.csv_export import csv_response
 from messaging.models import LedgerEntry, ResellerPreferences
@@ -118,7 +118,7 @@ def account_list(request, book: Book):
     found = listing.find(search, sort)
     if request.GET.get("format") == "csv":
         day = timezone.localdate().isoformat()
-        rows = ((account.name, account.balance) for account in found)
+        rows = ((account.name, balances.for_csv(account.balance)) for account in found)
         return csv_response(f"{book.slug}-{day}.csv", ("name", "balance"), rows)
 
     threshold = ResellerPreferences.low_balance_for(request.user)
@@ -134,7 +134,9 @@ def account_list(request, book: Book):
     context.update(
         {
             "rows": [
-                listing.table_row(account, account.balance < threshold, top_up_url, _table_row)
+                listing.table_row(
+                    account, balances.is_low(account.balance, threshold), top_up_url, _table_row
+                )
                 for account in page.object_list
             ],
             "page": page,
@@ -148,6 +150,8 @@ def account_list(request, book: Book):
             "total": len(listing),
             "found": paginator.count,
             "total_credit": listing.total_credit,
+            "unlimited_count": listing.unlimited_count,
+            "unreadable_count": listing.unreadable_count,
             "threshold": threshold,
             "csv_url": _list_query(list_url, search, sort, format="csv"),
             # A header shows its own order first, then the reverse on a second click; balance
@@ -180,6 +184,8 @@ def _book_summary(book: Book, read, threshold: int) -> dict:
             {
                 "count": len(read),
                 "total_credit": read.total_credit,
+                "unlimited_count": read.unlimited_count,
+                "unreadable_count": read.unreadable_count,
                 "low": low[:LOW_ON_DASHBOARD],
                 "low_count": len(low),
                 "low_more": len(low) > LOW_ON_DASHBOARD,

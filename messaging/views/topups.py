@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from messaging import ledger, topups
+from messaging.balances import after
 from messaging.books import BOOK_FOR_KIND
 from messaging.forms.topup import TopUpForm, parse_amount
 from messaging.models import LedgerEntry
@@ -198,8 +199,8 @@ def _page(
             "chosen": chosen,
             "target_balance": target_balance,
             "amount": amount,
-            "balance_after": balances.reseller - amount if amount else None,
-            "target_balance_after": target_balance + amount
+            "balance_after": after(balances.reseller, -amount) if amount else None,
+            "target_balance_after": after(target_balance, amount)
             if amount and target_balance is not None
             else None,
             "not_in_list": not_in_list,

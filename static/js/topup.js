@@ -18,27 +18,40 @@
     return n >= 1 && Number.isSafeInteger(n) ? n : null;
   }
 
+  // A balance as the page gives it: "unlimited", or a number as mSpace sent it ("49.5").
+  // Rules count a decimal as its whole part, as the server does; shown figures keep the
+  // fraction (amounts are whole, so only the whole part ever changes).
+  function balanceOf(text) {
+    if (text === "unlimited") return { unlimited: true, whole: Infinity, fraction: "" };
+    var parts = String(text).split(".");
+    return { unlimited: false, whole: parseInt(parts[0], 10), fraction: parts[1] ? "." + parts[1] : "" };
+  }
+
+  function shownAfter(balance, change) {
+    return balance.unlimited ? "Unlimited" : grouped(balance.whole + change) + balance.fraction;
+  }
+
   function preview(form) {
     var select = form.querySelector("select[name=name]");
     var input = form.querySelector("input[name=noofsms]");
     var box = document.getElementById("topup-preview");
     if (!select || !input || !box) return;
-    var balance = parseInt(form.dataset.balance, 10);
+    var balance = balanceOf(form.dataset.balance);
     var option = select.options[select.selectedIndex];
     var chosen = option && option.value ? option : null;
-    var target = chosen ? parseInt(chosen.dataset.balance, 10) : null;
+    var target = chosen ? balanceOf(chosen.dataset.balance) : null;
     var amount = amountOf(input.value);
-    var fits = amount !== null && amount <= balance;
+    var fits = amount !== null && amount <= balance.whole;
 
     box.querySelector("[data-target-label]").textContent = chosen ? chosen.value : box.dataset.noneLabel;
     var now = box.querySelector("[data-now=target]");
-    now.textContent = chosen ? grouped(target) + " SMS" : "choose one above";
+    now.textContent = chosen ? shownAfter(target, 0) + " SMS" : "choose one above";
 
     var afters = box.querySelectorAll(".topup-after");
     afters[0].hidden = !fits;
     afters[1].hidden = !(fits && chosen);
-    if (fits) box.querySelector("[data-after=reseller]").textContent = grouped(balance - amount);
-    if (fits && chosen) box.querySelector("[data-after=target]").textContent = grouped(target + amount);
+    if (fits) box.querySelector("[data-after=reseller]").textContent = shownAfter(balance, -amount);
+    if (fits && chosen) box.querySelector("[data-after=target]").textContent = shownAfter(target, amount);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
