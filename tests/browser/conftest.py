@@ -55,7 +55,7 @@ class Troubles:
 
 @pytest.fixture
 def demo_world(transactional_db):
-    """The demo reseller (demo/demo, 25,000 SMS, 36 clients, 6 sub-accounts), fresh per test."""
+    """The demo reseller (demo/demo, 25,000 SMS, 38 clients, 6 sub-accounts), fresh per test."""
     from simulator.seed import seed_demo
 
     return seed_demo()
