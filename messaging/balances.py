@@ -11,9 +11,12 @@ are shown here. The ledger keeps the counted int, so a stored unlimited balance 
 from decimal import Decimal
 
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.translation import gettext
 
 from messaging.mspace import UNLIMITED, exact_balance, is_countable
 
+# CSV cells keep these English words whatever the page's language, as the activity CSV keeps
+# its status codes: a spreadsheet or script reading them should not depend on who exported.
 UNLIMITED_WORD = "Unlimited"
 UNREADABLE_WORD = "unreadable"
 
@@ -23,9 +26,9 @@ def shown(balance: int | Decimal | None) -> str:
     if balance is None:
         return ""
     if balance >= UNLIMITED:
-        return UNLIMITED_WORD
+        return gettext("Unlimited")
     if balance < 0:
-        return UNREADABLE_WORD
+        return gettext("unreadable")
     return intcomma(exact_balance(balance) if isinstance(balance, int) else balance)
 
 
@@ -49,4 +52,6 @@ def for_script(balance: int) -> str:
 
 def for_csv(balance: int) -> int | Decimal | str:
     """A CSV cell: a number where there is one ("49.5" stays exact), else the word."""
-    return exact_balance(balance) if is_countable(balance) else shown(balance)
+    if is_countable(balance):
+        return exact_balance(balance)
+    return UNLIMITED_WORD if balance >= UNLIMITED else UNREADABLE_WORD

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from messaging import ledger, reads
 from messaging.books import BOOK_FOR_KIND
@@ -57,14 +58,20 @@ def judge(entry, *, target_balance_now, balance_now=None, now=None) -> Finding:
     if before >= UNLIMITED or target_balance_now >= UNLIMITED:
         return Finding(
             None,
-            f"{name} has unlimited SMS on mSpace, so its balance cannot show whether the "
-            "top-up went through; please check with mSpace.",
+            gettext(
+                "%(name)s has unlimited SMS on mSpace, so its balance cannot show whether the "
+                "top-up went through; please check with mSpace."
+            )
+            % {"name": name},
         )
     if target_balance_now < 0:
         return Finding(
             None,
-            f"mSpace sent {name}'s balance in a form this site could not read; please "
-            "check with mSpace.",
+            gettext(
+                "mSpace sent the balance of %(name)s in a form this site could not read; "
+                "please check with mSpace."
+            )
+            % {"name": name},
         )
     change = target_balance_now - before
     yours = _your_change(entry, balance_now)

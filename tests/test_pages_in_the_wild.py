@@ -3,15 +3,21 @@ writes: unlimited (-1), decimal ("49.5"), and a list row that cannot be read at 
 
 import json
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
+from messaging import balances, mspace, reconcile
 from messaging.models import LedgerEntry
+from messaging.mspace import UNLIMITED as UNLIMITED_COUNT
 from simulator import faults
-from simulator.models import UNLIMITED, SimAccount
+from simulator.models import UNLIMITED, SimAccount, SimCall
 from simulator.seed import make_account
 from tests.conftest import log_in
+from tests.send_helpers import a_send
 from tests.test_lists import csv_rows
 from tests.topup_helpers import outcome_entry, top_up
 
@@ -214,3 +220,71 @@ def test_the_csv_dashboard_and_top_up_form_work_beside_an_unreadable_row(odd_boo
     assert 'value="Mama Mboga Traders"' in form
     assert "Odd Row Ltd" not in form
     assert "Nairobi County Alerts (Unlimited SMS)" in form
+
+
+# --- Settling an unknown top-up, and the pages in Kiswahili ---------------------------------
+
+
+def an_unknown_top_up(**fields):
+    from django.utils import timezone
+
+    values = {
+        "target": "Nairobi County Alerts",
+        "amount": 500,
+        "target_balance_before": UNLIMITED_COUNT,
+        "balance_before": 5000,
+        "created_at": timezone.now() - timedelta(minutes=5),
+        **fields,
+    }
+    return LedgerEntry(
+        kind=LedgerEntry.Kind.CLIENT_TOP_UP, status=LedgerEntry.Status.UNKNOWN, **values
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "now"),
+    [(UNLIMITED_COUNT, UNLIMITED_COUNT), (1200, UNLIMITED_COUNT), (UNLIMITED_COUNT, 1200)],
+)
+def test_an_unlimited_balance_never_settles_an_unknown_top_up_by_itself(before, now):
+    # Unchanged -1 would otherwise read as "the top-up did not go through".
+    finding = reconcile.judge(
+        an_unknown_top_up(target_balance_before=before), target_balance_now=now
+    )
+
+    assert finding.status is None
+    assert "unlimited SMS on mSpace" in finding.note
+
+
+def test_an_unreadable_balance_never_settles_an_unknown_top_up_by_itself():
+    finding = reconcile.judge(an_unknown_top_up(target_balance_before=40), target_balance_now=-1)
+
+    assert finding.status is None
+    assert "could not read" in finding.note
+
+
+def test_the_new_words_are_in_kiswahili_on_a_kiswahili_page(una):
+    with translation.override("sw"):
+        assert balances.shown(UNLIMITED_COUNT) == "Bila kikomo"
+    una.cookies[settings.LANGUAGE_COOKIE_NAME] = "sw"
+
+    page = una.get("/clients/?sort=-balance")
+
+    assert rows_of(page)[0][:2] == ["Nairobi County Alerts", "Bila kikomo"]
+    assert "zenye SMS bila kikomo" in text_of(page)
+    # The CSV keeps its English words, as the activity CSV keeps its status codes.
+    rows = csv_rows(una.get("/clients/?format=csv&sort=-balance"))
+    assert rows[1] == ["Nairobi County Alerts", "Unlimited"]
+
+
+def test_a_test_sms_answered_in_xml_is_recorded_as_sent(alice_client, monkeypatch):
+    # As from a gateway that ignores Accept: the simulator answers XML to anything but JSON.
+    monkeypatch.setattr(mspace, "_ACCEPT", "*/*")
+
+    response = alice_client.post("/send/", a_send(alice_client))
+
+    assert response.status_code == 302
+    entry = LedgerEntry.objects.get(kind=LedgerEntry.Kind.TEST_SMS)
+    call = SimCall.objects.get(method="sendtext")
+    assert call.reply.startswith("<?xml")
+    assert entry.status == LedgerEntry.Status.SUCCEEDED
+    assert entry.message_id == call.message_id

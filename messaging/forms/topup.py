@@ -9,6 +9,7 @@ import re
 from django import forms
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.translation import gettext
 
 from messaging.forms.onetime import OneTimeKeyMixin
 from messaging.mspace import UNLIMITED
@@ -52,9 +53,13 @@ class TopUpForm(OneTimeKeyMixin):
             ),
         }
         amount = self.fields["noofsms"]
-        amount.help_text = f"A whole number from 1 to {intcomma(settings.TOPUP_MAX)}" + (
-            "." if balance >= UNLIMITED else ", no more than your balance."
-        )
+        most = {"most": intcomma(settings.TOPUP_MAX)}
+        if balance >= UNLIMITED:  # no balance to stay within
+            amount.help_text = gettext("A whole number from 1 to %(most)s.") % most
+        else:
+            amount.help_text = (
+                gettext("A whole number from 1 to %(most)s, no more than your balance.") % most
+            )
 
     def clean_noofsms(self) -> int:
         amount = parse_amount(self.cleaned_data["noofsms"])

@@ -28,14 +28,17 @@
   }
 
   function shownAfter(balance, change) {
-    return balance.unlimited ? "Unlimited" : grouped(balance.whole + change) + balance.fraction;
+    return balance.unlimited ? unlimitedLabel : grouped(balance.whole + change) + balance.fraction;
   }
+
+  var unlimitedLabel = "Unlimited"; // the page's own word replaces it (it may be translated)
 
   function preview(form) {
     var select = form.querySelector("select[name=name]");
     var input = form.querySelector("input[name=noofsms]");
     var box = document.getElementById("topup-preview");
     if (!select || !input || !box) return;
+    unlimitedLabel = form.dataset.unlimitedLabel || unlimitedLabel;
     var balance = balanceOf(form.dataset.balance);
     var option = select.options[select.selectedIndex];
     var chosen = option && option.value ? option : null;
