@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DJANGO_ALLOW_ASYNC_UNSAFE := true
 
-.PHONY: run test lint bench screenshots chromium translations clean
+.PHONY: run test test-postgres lint bench screenshots chromium nginx translations clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -36,6 +36,13 @@ chromium:
 translations: $(VENV)/.installed
 	$(PY) -m languages.catalog
 
+# The TLS-proxy test runs the shipped nginx site (deploy/); install nginx only when missing.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+		echo "installing nginx (apt)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; }
+	@PATH="$$PATH:/usr/sbin" nginx -v
+
 run: $(VENV)/.installed .env translations
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_simulator
@@ -49,8 +56,17 @@ lint: $(VENV)/.dev-installed
 	$(VENV)/bin/bandit -q -ll -r mspace_admin accounts messaging simulator
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 
+# SQLite, embedded: nothing to install. The production-shape tests (several gunicorn nodes,
+# nginx in front) need PostgreSQL and run in `make test-postgres`.
 test: $(VENV)/.dev-installed chromium lint translations
-	$(VENV)/bin/pytest -n 2 --dist loadgroup
+	env -u TEST_DATABASE_URL $(VENV)/bin/pytest -n 2 --dist loadgroup -m "not production_shape"
+
+# The same suite on PostgreSQL, plus the production-shape tests. Each run creates its own
+# databases on that server and drops them; an unreachable server fails the run, never skips.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+test-postgres: $(VENV)/.dev-installed chromium nginx translations
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) PATH="$$PATH:/usr/sbin" \
+		$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 bench: $(VENV)/.dev-installed
 	$(PIP) install --quiet -r requirements-bench.txt

@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib.auth import authenticate
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
 
 from accounts.backends import GatewayNotAnswering
 
@@ -11,6 +11,10 @@ class MspaceLoginForm(AuthenticationForm):
     Errors carry codes the login view logs by: `invalid_login` (mSpace said no, or axes
     refused to ask) and `gateway` (mSpace could not say).
     """
+
+    # Django's form only tells the browser the limit (maxlength); this checks it on the
+    # server as well, before mSpace or the throttle's varchar(255) on PostgreSQL see the name.
+    username = UsernameField(max_length=150, widget=forms.TextInput(attrs={"autofocus": True}))
 
     error_messages = {
         **AuthenticationForm.error_messages,

@@ -120,6 +120,32 @@ def charlie_client(client, charlie):
     return log_in(client, "charlie", CHARLIE_PASSWORD)
 
 
+def pytest_sessionstart(session):
+    """`make test-postgres` fails at once, never skips, when PostgreSQL cannot be reached."""
+    from django.conf import settings
+
+    if not settings.configured or not getattr(settings, "TEST_DATABASE_URL", ""):
+        return
+    import psycopg
+
+    database = settings.DATABASES["default"]
+    where = f"{database['HOST']}:{database['PORT']}"
+    try:
+        psycopg.connect(
+            dbname=database["NAME"],
+            user=database["USER"],
+            password=database["PASSWORD"] or None,
+            host=database["HOST"],
+            port=database["PORT"] or None,
+            connect_timeout=10,
+        ).close()
+    except psycopg.Error as error:
+        pytest.exit(
+            f"PostgreSQL at {where} (TEST_DATABASE_URL) cannot be reached: {error}".strip(),
+            returncode=3,
+        )
+
+
 def pytest_unconfigure(config):
     """SQLite leaves the test database's -wal/-shm files behind; nothing else should."""
     import glob
@@ -129,8 +155,9 @@ def pytest_unconfigure(config):
 
     if not settings.configured:
         return
-    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
-    if name:
+    database = settings.DATABASES["default"]
+    name = database.get("TEST", {}).get("NAME")
+    if name and database["ENGINE"].endswith("sqlite3"):
         for leftover in glob.glob(f"{name}*"):
             with contextlib.suppress(OSError):
                 os.remove(leftover)

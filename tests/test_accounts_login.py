@@ -63,6 +63,17 @@ def test_it_gives_the_same_answer_for_an_unknown_username(client, alice):
     assert "mSpace did not accept that username and password." in wrong.content.decode()
 
 
+@pytest.mark.parametrize("length", [151, 256, 5_000])
+def test_it_refuses_a_username_too_long_to_be_anyones_plainly(client, alice, length):
+    # Longer than 255, PostgreSQL refused the throttle's record of the attempt: a 500.
+    response = post_login(client, "a" * length, "whatever")
+
+    assert response.status_code == 200
+    assert f"at most 150 characters (it has {length})" in response.content.decode()
+    assert gateway_logins() == 0  # mSpace was not asked
+    assert "_auth_user_id" not in client.session
+
+
 def test_it_never_echoes_the_password_back_into_the_form(client, alice):
     response = post_login(client, "alice", "Typo-Pa55word!")
 
