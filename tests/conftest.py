@@ -17,6 +17,7 @@ CHARLIE_PASSWORD = "charlie-secret"
 def pytest_sessionstart(session):
     """Compile the translations (Babel, no system gettext) before any page is rendered, so a
     test run straight from pytest speaks the Kiswahili of the .po files it was given."""
+    _stop_unless_postgresql_answers()
     from languages import catalog
 
     catalog.compile_all()
@@ -120,7 +121,7 @@ def charlie_client(client, charlie):
     return log_in(client, "charlie", CHARLIE_PASSWORD)
 
 
-def pytest_sessionstart(session):
+def _stop_unless_postgresql_answers():
     """`make test-postgres` fails at once, never skips, when PostgreSQL cannot be reached."""
     from django.conf import settings
 
