@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "accounts",
     "languages",
     "messaging",
+    "billing",
     "simulator",
 ]
 

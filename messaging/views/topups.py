@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from billing.topup import TopUpPayment
 from messaging import ledger, topups
 from messaging.balances import after
 from messaging.books import BOOK_FOR_KIND
@@ -41,7 +42,10 @@ def top_up(request, book):
         return _unreadable(request, book, error)
     wanted = request.GET.get("name", "")
     known = balances.of(wanted) is not None
-    typed = request.GET.get("noofsms", "")[:40]
+    # `?amount_paid=` previews a top-up by amount paid (billing), as `?noofsms=` does.
+    query = request.GET if "amount_paid" in request.GET else None
+    payment = TopUpPayment(request.user, book, query)
+    typed = payment.data_with_sms(request.GET).get("noofsms", "")[:40]
     form = TopUpForm(
         book=book,
         accounts=balances.accounts,
@@ -56,6 +60,7 @@ def top_up(request, book):
         chosen=wanted if known else "",
         amount=_previewable(typed, balances.reseller),
         not_in_list=wanted if wanted and not known else "",
+        payment=payment,
     )
 
 
@@ -69,12 +74,19 @@ def _post(request, book):
     except MspaceError as error:
         # Nothing can be checked, so nothing is sent and no row is written.
         return _unreadable(request, book, error, posted=True)
-    form = TopUpForm(request.POST, book=book, accounts=balances.accounts, balance=balances.reseller)
+    payment = TopUpPayment(request.user, book, request.POST)
+    form = TopUpForm(
+        payment.data_with_sms(request.POST),
+        book=book,
+        accounts=balances.accounts,
+        balance=balances.reseller,
+    )
     open_entry = None
-    if form.is_valid():
+    if form.is_valid() & payment.is_valid():  # `&`: both forms show their errors at once
         name, amount = form.cleaned_data["name"], form.cleaned_data["noofsms"]
         open_entry = topups.unsettled(request.user, book, name)
         if open_entry is None:
+            payment.promise(form_key=form.cleaned_data["form_key"], name=name, sms=amount)
             try:
                 entry = topups.top_up(
                     request,
@@ -92,6 +104,7 @@ def _post(request, book):
             except ledger.UnsettledTopUp as busy:
                 open_entry = busy.entry
             else:
+                payment.settle(entry)
                 return _see(entry)
         if open_entry is not None:
             form.add_error(
@@ -113,6 +126,7 @@ def _post(request, book):
         chosen=chosen if balances.of(chosen) is not None else "",
         amount=form.cleaned_data.get("noofsms"),
         open_entry=open_entry,
+        payment=payment,
     )
 
 
@@ -185,7 +199,16 @@ def _previewable(typed: str, balance: int) -> int | None:
 
 
 def _page(
-    request, book, form, balances, *, chosen="", amount=None, not_in_list="", open_entry=None
+    request,
+    book,
+    form,
+    balances,
+    *,
+    chosen="",
+    amount=None,
+    not_in_list="",
+    open_entry=None,
+    payment=None,
 ):
     target_balance = balances.of(chosen) if chosen else None
     return render(
@@ -208,6 +231,7 @@ def _page(
             "open_entry_needs_checking": open_entry is not None
             and ledger.needs_checking(open_entry),
             "list_url": book.list_url(),
+            **(payment.page_context() if payment else {}),
         },
     )
 
