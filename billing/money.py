@@ -85,12 +85,13 @@ def parse_amount(text: str, currency: str) -> Decimal:
         raise ValueError(_("Enter an amount such as 5000 or 5,000.50.")) from None
     if not amount.is_finite() or amount <= 0:
         raise ValueError(_("Enter an amount above zero."))
+    # Size first: quantizing "1e400" would itself fail.
+    if amount.adjusted() >= AMOUNT_DIGITS - 2:
+        raise ValueError(_("That amount is too large."))
     if amount != amount.quantize(unit(currency), rounding=ROUND_DOWN):
         if currency == Currency.UGX:
             raise ValueError(_("Uganda shillings are whole numbers: no decimals."))
         raise ValueError(_("Enter at most two decimals (cents)."))
-    if amount.adjusted() >= AMOUNT_DIGITS - 2:
-        raise ValueError(_("That amount is too large."))
     return amount.quantize(unit(currency))
 
 
@@ -106,10 +107,10 @@ def parse_price(text: str) -> Decimal:
         raise ValueError(_("Enter a price per SMS such as 0.50.")) from None
     if not price.is_finite() or price <= 0:
         raise ValueError(_("Enter a price above zero."))
-    if price != price.quantize(_PRICE_UNIT, rounding=ROUND_DOWN):
-        raise ValueError(_("Enter a price with at most four decimals."))
     if price.adjusted() >= PRICE_DIGITS - PRICE_PLACES:
         raise ValueError(_("That price is too large."))
+    if price != price.quantize(_PRICE_UNIT, rounding=ROUND_DOWN):
+        raise ValueError(_("Enter a price with at most four decimals."))
     return price.quantize(_PRICE_UNIT)
 
 

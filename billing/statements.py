@@ -16,6 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from billing.models import Payment, Sale
+from billing.money import to_unit
 from billing.sales import receipted
 
 
@@ -77,7 +78,8 @@ def build(*, name, kind, month, currency, earlier_sales, earlier_payments, sales
         kind=kind,
         month=month,
         currency=currency,
-        opening_owed=earlier_sales - earlier_payments,
+        # SQL sums come back with whatever scale the database keeps: put them on the unit.
+        opening_owed=to_unit(earlier_sales - earlier_payments, currency),
         sales=sorted(sales, key=lambda s: (s.when, s.receipt_number)),
         payments=sorted(payments, key=lambda p: (p.when, p.receipt_number)),
     )

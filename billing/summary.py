@@ -49,7 +49,7 @@ def month_figures(reseller, month: datetime.date) -> list[MonthFigures]:
     sms = defaultdict(int)
     margin = {}
     margin_sms = defaultdict(int)
-    for sale in sold.only("sms", "amount", "currency", "buying_price"):
+    for sale in sold.select_related(None).only("sms", "amount", "currency", "buying_price"):
         sms[sale.currency] += sale.sms
         if sale.amount is None:
             continue
@@ -64,9 +64,9 @@ def month_figures(reseller, month: datetime.date) -> list[MonthFigures]:
         MonthFigures(
             month=month,
             currency=currency,
-            sales=sales[currency],
+            sales=money.to_unit(sales[currency], currency),
             sms=sms[currency],
-            payments=payments.get(currency, Decimal(0)),
+            payments=money.to_unit(payments.get(currency, Decimal(0)), currency),
             margin=margin.get(currency),
             margin_sms=margin_sms[currency],
         )
@@ -82,7 +82,9 @@ def owed_by_account(reseller) -> list[Owed]:
         by_account[(sale.kind, sale.name, sale.currency)].append(sale)
     owed = []
     for (kind, name, currency), account_sales in by_account.items():
-        balance = sum((s.amount - (s.paid or 0) for s in account_sales), Decimal(0))
+        balance = money.to_unit(
+            sum((s.amount - (s.paid or 0) for s in account_sales), Decimal(0)), currency
+        )
         unpaid = [s for s in account_sales if s.amount > (s.paid or 0)]
         if balance <= 0 or not unpaid:
             continue
