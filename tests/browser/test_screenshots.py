@@ -63,3 +63,53 @@ def test_the_readme_screenshots_show_a_top_up_the_send_page_and_the_dashboard(re
         width, height = png_size(folder / f"{name}.png")
         assert width == DESKTOP["width"]
         assert height >= DESKTOP["height"]
+
+
+def test_the_readme_screenshots_show_a_receipt_and_a_statement(reseller, tmp_path):
+    """A top-up by amount paid (payment.js works out the SMS), its receipt and the client's
+    statement, as the README shows them."""
+    from tests.billing_helpers import pdf_text, set_prices
+
+    folder = SCREENSHOT_DIR if screenshots_wanted() else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    set_prices(
+        "demo",
+        default="0.50",
+        buying="0.32",
+        business_name="Demo Bulk SMS Ltd",
+        address="Kenyatta Avenue 21\nNairobi, Kenya",
+    )
+
+    reseller.goto("/clients/topup/?name=Kariakor+Shoe+Makers")
+    reseller.get_by_label("Paid", exact=True).check()
+    reseller.get_by_label("Amount paid").fill("1,000")
+    expect(reseller.locator("#payment-preview")).to_have_text(
+        "The amount paid buys 2,000 SMS at KES 0.5; KES 0.00 left over."
+    )
+    expect(reseller.get_by_label("Number of SMS")).to_have_value("2000")  # filled in for us
+    expect(reseller.locator("[data-after=target]")).to_have_text("2,047")  # topup.js too
+    reseller.get_by_label("Reference").fill("qk71abcd2e")
+    reseller.get_by_role("button", name="Top up").click()
+    reseller.wait_for_url(re.compile(r"/topups/\d+/$"))
+
+    reseller.get_by_role("link", name=re.compile(r"^Receipt No\. \d+$")).click()
+    reseller.wait_for_url(re.compile(r"/topups/\d+/receipt/$"))
+    expect(reseller.locator(".receipt-amount")).to_have_text("KES 1,000.00")
+    expect(reseller.locator(".not-tax-invoice")).to_contain_text("not a tax invoice")
+    calm(reseller)
+    reseller.screenshot(path=folder / "receipt.png", full_page=True)
+    pdf = reseller.request.get(
+        reseller.get_by_role("link", name="Download the PDF").get_attribute("href")
+    )
+    assert "QK71ABCD2E" in pdf_text(pdf.body())
+
+    reseller.goto("/clients/statement/")
+    reseller.get_by_role("link", name="Kariakor Shoe Makers").click()
+    expect(reseller.locator(".statement-closing")).to_have_text("KES 0.00")
+    calm(reseller)
+    reseller.screenshot(path=folder / "statement.png", full_page=True)
+
+    for name in ("receipt", "statement"):
+        width, height = png_size(folder / f"{name}.png")
+        assert width == DESKTOP["width"]
+        assert height >= DESKTOP["height"]
