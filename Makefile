@@ -53,7 +53,7 @@ run: $(VENV)/.installed .env translations
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --no-cache .
 	$(VENV)/bin/ruff format --no-cache --check .
-	$(VENV)/bin/bandit -q -ll -r mspace_admin accounts messaging simulator
+	$(VENV)/bin/bandit -q -ll -r mspace_admin accounts messaging simulator billing
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 
 # SQLite, embedded: nothing to install. The production-shape tests (several gunicorn nodes,

@@ -147,7 +147,8 @@ def for_account(reseller, kind: str, name: str, month: datetime.date) -> list[St
 
 
 def names_with_activity(reseller, kind: str, month: datetime.date) -> list[str]:
-    """Accounts of `kind` with a sale or payment in `month`, or anything owed from before."""
+    """Accounts of `kind` sold to by the end of `month`: each has a statement for it (one
+    with nothing that month still says what is owed)."""
     start, end = month_bounds(month)
     sold = receipted(reseller).filter(kind=kind, entry__created_at__lt=end)
     return sorted(set(sold.values_list("name", flat=True)), key=str.casefold)
