@@ -73,17 +73,16 @@ class TopUpPayment:
             "payment": self,
             "payment_form": self.form,
             "paid_for": self.paid_for(),
-            "account_prices": {
-                "default": _price_json(self.default),
-                "own": {name: _price_json(price) for name, price in self.own_prices.items()},
-            },
+            "default_price": _price_data(self.default),
+            "own_prices": [(name, _price_data(p)) for name, p in self.own_prices.items()],
         }
 
 
-def _price_json(price: Price) -> dict:
-    # As text: the page's script does its arithmetic on whole numbers of the smallest unit.
+def _price_data(price: Price) -> dict:
+    # As text, for data attributes (the CSP allows no inline script, not even JSON): the
+    # page's script does its arithmetic on whole numbers of 1/10,000, never floats.
     return {
-        "price": None if price.amount is None else str(price.amount),
+        "price": "" if price.amount is None else str(price.amount),
         "currency": price.currency,
-        "unit_places": -money.unit(price.currency).as_tuple().exponent,
+        "places": -money.unit(price.currency).as_tuple().exponent,
     }

@@ -35,10 +35,17 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("topup-form");
-    var data = document.getElementById("account-prices");
+    var list = document.getElementById("account-prices");
     var box = document.getElementById("payment-preview");
-    if (!form || !data || !box) return;
-    var prices = JSON.parse(data.textContent);
+    if (!form || !list || !box) return;
+    // The default price on the list itself, each account with its own price as an item.
+    var priceOf = function (element) {
+      return { price: element.dataset.price, currency: element.dataset.currency,
+               unit_places: Number(element.dataset.places) };
+    };
+    var own = Object.create(null); // a client called "constructor" is just a name
+    list.querySelectorAll("li").forEach(function (item) { own[item.dataset.name] = priceOf(item); });
+    var fallback = priceOf(list);
     var select = form.querySelector("select[name=name]");
     var sms = form.querySelector("input[name=noofsms]");
     var paid = form.querySelector("input[name=amount_paid]");
@@ -55,7 +62,7 @@
     function update(event) {
       if (filling) return;
       if (event && event.target === sms) filledByUs = false;
-      var chosen = select && select.value ? prices.own[select.value] || prices["default"] : null;
+      var chosen = select && select.value ? own[select.value] || fallback : null;
       var price = chosen && chosen.price ? scaled(chosen.price) : null;
       var amount = scaled(paid.value);
       if (!price || amount === null || amount === 0n) {

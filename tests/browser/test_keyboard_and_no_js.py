@@ -114,7 +114,9 @@ def test_without_javascript_a_top_up_clicked_again_while_waiting_reaches_mspace_
     faults.inject("resellerclienttopup", "slow", delay=0.5)  # long enough to lose patience
     posts = []
     page.on("request", lambda request: posts.append(request) if request.method == "POST" else None)
-    box = page.get_by_role("button", name="Top up").bounding_box()
+    button = page.get_by_role("button", name="Top up")
+    button.scroll_into_view_if_needed()  # below the payment fields: raw clicks need it seen
+    box = button.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
     # Nothing disables the button without JavaScript: clicked again while the first is out,
