@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -117,7 +118,7 @@ def statement_pdf(statements: list[Statement], *, business_name, address, logo_p
     paper = _Paper(_("Statement for %(name)s") % {"name": first.name})
     paper.letterhead(business_name, address, logo_png, username)
     paper.text_line(_("Statement for %(name)s") % {"name": first.name}, size=13, bold=True)
-    paper.text_line(_("Period: %(month)s") % {"month": first.month.strftime("%B %Y")})
+    paper.text_line(_("Period: %(month)s") % {"month": date_format(first.month, "F Y")})
     for statement in statements:
         _statement_section(paper, statement)
     paper.ln(3)
@@ -188,4 +189,4 @@ def _sms_or_not_recorded(value):
 
 
 def _local(moment) -> str:
-    return timezone.localtime(moment).strftime("%d %b %Y %H:%M")
+    return date_format(timezone.localtime(moment), "j M Y, H:i")

@@ -164,3 +164,13 @@ def test_names_in_any_script_print_in_the_pdf(alice_client):
     top = outcome_entry(top_up(alice_client, noofsms="5"))
     text = pdf_text(alice_client.get(f"/topups/{top.pk}/receipt.pdf").content)
     assert "Duka la Ñandú — Ковальчук" in text
+
+
+def test_in_kiswahili_the_receipt_and_its_pdf_speak_kiswahili(alice_client):
+    set_prices("alice", default="0.50")
+    top = paid_top_up(alice_client, amount_paid="100", method="cash", reference="")
+    alice_client.post("/language/", {"language": "sw", "next": "/"})
+    page = alice_client.get(f"/topups/{top.pk}/receipt/").content.decode()
+    assert "Risiti Na. 1" in page and "si ankara ya kodi" in page
+    text = pdf_text(alice_client.get(f"/topups/{top.pk}/receipt.pdf").content)
+    assert "Risiti Na. 1" in text and "eTIMS ya KRA" in text

@@ -38,7 +38,7 @@ def test_the_preview_shows_what_the_amount_paid_buys(alice_client):
     page = alice_client.get(
         "/clients/topup/?name=Mama+Mboga+Traders&amount_paid=5000&payment=paid"
     ).content.decode()
-    assert "The amount paid buys 10,000 SMS; KES 0.00 left over." in page
+    assert "The amount paid buys 10,000 SMS at KES 0.50; KES 0.00 left over." in page
     assert 'name="noofsms" id="id_noofsms" value="10000"' in page
 
 
@@ -47,7 +47,7 @@ def test_the_left_over_of_a_payment_is_stated_and_kept_as_credit(alice_client):
     page = alice_client.get(
         "/clients/topup/?name=Mama+Mboga+Traders&amount_paid=100&payment=paid"
     ).content.decode()
-    assert "buys 285 SMS; KES 0.25 left over" in page
+    assert "buys 285 SMS at KES 0.35; KES 0.25 left over" in page
     entry = paid_top_up(alice_client, amount_paid="100")
     sale = Sale.objects.get(entry=entry)
     assert (sale.sms, sale.amount) == (285, Decimal("99.75"))

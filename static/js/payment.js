@@ -33,6 +33,14 @@
     return places ? grouped + "." + text.slice(-places) : grouped;
   }
 
+  // "0.5000" → "0.50" in KES, "27.5000" → "27.5" in UGX: the needed decimals, as the server.
+  function priceShown(text, places) {
+    var parts = text.split(".");
+    var decimals = (parts[1] || "").replace(/0+$/, "");
+    while (decimals.length < places) decimals += "0";
+    return parts[0] + (decimals ? "." + decimals : "");
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("topup-form");
     var list = document.getElementById("account-prices");
@@ -72,9 +80,11 @@
       }
       var count = amount / price; // BigInt division rounds down, as the server does
       var left = amount - toUnit(count * price, chosen.unit_places);
-      box.textContent = "The amount paid buys " + count.toLocaleString("en") + " SMS at " +
-        chosen.currency + " " + chosen.price.replace(/0+$/, "").replace(/\.$/, "") + "; " +
-        chosen.currency + " " + shown(left, chosen.unit_places) + " left over.";
+      // The sentence comes translated from the page, with {sms}, {price} and {left} in it.
+      box.textContent = box.dataset.says
+        .replace("{sms}", count.toLocaleString("en"))
+        .replace("{price}", chosen.currency + " " + priceShown(chosen.price, chosen.unit_places))
+        .replace("{left}", chosen.currency + " " + shown(left, chosen.unit_places));
       box.hidden = false;
       if (sms.value.trim() === "" || filledByUs) {
         filledByUs = true;

@@ -84,7 +84,7 @@ def test_the_readme_screenshots_show_a_receipt_and_a_statement(reseller, tmp_pat
     reseller.get_by_label("Paid", exact=True).check()
     reseller.get_by_label("Amount paid").fill("1,000")
     expect(reseller.locator("#payment-preview")).to_have_text(
-        "The amount paid buys 2,000 SMS at KES 0.5; KES 0.00 left over."
+        "The amount paid buys 2,000 SMS at KES 0.50; KES 0.00 left over."
     )
     expect(reseller.get_by_label("Number of SMS")).to_have_value("2000")  # filled in for us
     expect(reseller.locator("[data-after=target]")).to_have_text("2,047")  # topup.js too
