@@ -20,6 +20,13 @@ def profile_of(reseller) -> BusinessProfile:
     return BusinessProfile.objects.get_or_create(reseller=reseller)[0]
 
 
+def profile_to_read(reseller) -> BusinessProfile:
+    """The reseller's profile for reading only: an unsaved empty one if they have none yet,
+    so showing a page never writes (and never waits for the database's write lock)."""
+    found = BusinessProfile.objects.filter(reseller=reseller).first()
+    return found or BusinessProfile(reseller=reseller)
+
+
 def prices_for(reseller, kind: str) -> dict[str, Price]:
     """Every account of `kind` that has its own price, by name."""
     return {
@@ -33,7 +40,7 @@ def price_for(reseller, kind: str, name: str, profile: BusinessProfile | None = 
     own = AccountPrice.objects.filter(reseller=reseller, kind=kind, name=name).first()
     if own is not None:
         return Price(own.price, own.currency, own=True)
-    profile = profile or profile_of(reseller)
+    profile = profile or profile_to_read(reseller)
     return Price(profile.default_price, profile.currency, own=False)
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from billing import money
 from billing.models import BusinessProfile, Payment, Sale
-from billing.prices import Price, price_for, profile_of
+from billing.prices import Price, price_for, profile_of, profile_to_read
 from messaging.books import BOOK_FOR_KIND
 from messaging.models import LedgerEntry
 
@@ -40,7 +40,7 @@ def promise(
 
     Called again with the same key (the form shown again, then sent), it is rewritten.
     """
-    profile = profile_of(reseller)
+    profile = profile_to_read(reseller)
     amount = money.sale_amount(sms, price.amount, price.currency) if price.amount else None
     fields = {
         "kind": kind,

@@ -181,6 +181,6 @@ def _payment_line(payment: Payment) -> PaymentLine:
 
 
 def _profile_currency(reseller) -> str:
-    from billing.prices import profile_of
+    from billing.prices import profile_to_read
 
-    return profile_of(reseller).currency
+    return profile_to_read(reseller).currency

@@ -9,7 +9,7 @@ from django.http import QueryDict
 
 from billing import money, sales
 from billing.forms import PaymentFields
-from billing.prices import Price, prices_for, profile_of
+from billing.prices import Price, prices_for, profile_to_read
 
 
 class TopUpPayment:
@@ -18,7 +18,7 @@ class TopUpPayment:
     def __init__(self, reseller, book, data=None):
         self.reseller = reseller
         self.book = book
-        self.profile = profile_of(reseller)
+        self.profile = profile_to_read(reseller)
         self.own_prices = prices_for(reseller, book.ledger_kind)
         name = data.get("name", "") if data is not None else ""
         self.price = self.price_of(name) if name else None
@@ -51,7 +51,12 @@ class TopUpPayment:
         return filled
 
     def promise(self, *, form_key, name, sms) -> None:
-        """Write the sale (and the payment taken) before the top-up is sent."""
+        """Write the sale and the payment taken before the top-up is sent, so a payment is
+        never lost, whatever happens next. Without a payment there is nothing to lose: the
+        sale is written when the top-up succeeds, at the same price (`sales.settle`)."""
+        paid = self.form.promise(sms) if self.is_valid() else None
+        if paid is None:
+            return
         sales.promise(
             self.reseller,
             form_key=form_key,
@@ -59,7 +64,7 @@ class TopUpPayment:
             name=name,
             sms=sms,
             price=self.price_of(name),
-            paid=self.form.promise(sms) if self.is_valid() else None,
+            paid=paid,
         )
 
     @staticmethod

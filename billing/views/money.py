@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 from billing import sales, statements, summary
 from billing.csv_rows import MONEY_HEADER, money_rows
-from billing.prices import profile_of
+from billing.prices import profile_to_read
 from billing.views import tenant
 from messaging.books import BOOK_FOR_KIND
 from messaging.csv_export import csv_response
@@ -37,6 +37,6 @@ def money_page(request):
         {
             "months": months,
             "owed": [(o, BOOK_FOR_KIND[o.kind]) for o in owed],
-            "profile": profile_of(reseller),
+            "profile": profile_to_read(reseller),
         },
     )

@@ -47,9 +47,9 @@ def receipt_pdf(request, entry_id):
 @require_GET
 def receipt_logo(request):
     """The reseller's own logo, for their receipt and statement pages."""
-    from billing.prices import profile_of
+    from billing.prices import profile_to_read
 
-    logo = bytes(profile_of(tenant(request)).logo_png or b"")
+    logo = bytes(profile_to_read(tenant(request)).logo_png or b"")
     if not logo:
         return HttpResponse(status=404)
     return HttpResponse(logo, content_type="image/png")

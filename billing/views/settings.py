@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from billing.forms import AccountPriceForm, BusinessProfileForm
-from billing.prices import prices_for, profile_of, set_price
+from billing.prices import prices_for, profile_to_read, set_price
 from billing.views import tenant
 from messaging import reads
 from messaging.books import BOOKS
@@ -18,7 +18,7 @@ from messaging.mspace import MspaceError
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def business_settings(request):
-    profile = profile_of(tenant(request))
+    profile = profile_to_read(tenant(request))
     form = BusinessProfileForm(request.POST or None, request.FILES or None, instance=profile)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -31,7 +31,7 @@ def business_settings(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def account_prices(request):
     reseller = tenant(request)
-    profile = profile_of(reseller)
+    profile = profile_to_read(reseller)
     book = BOOKS.get(request.POST.get("book") or request.GET.get("book", ""), BOOKS["clients"])
     try:
         accounts = reads.accounts(request, book)

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from billing import pdf, sales, statements
 from billing.csv_rows import STATEMENT_HEADER, statement_rows
-from billing.prices import profile_of
+from billing.prices import profile_to_read
 from billing.views import tenant
 from messaging.csv_export import csv_lines, csv_response
 
@@ -83,7 +83,7 @@ def statements_zip(request, book):
 
 
 def _pdf(reseller, found):
-    profile = profile_of(reseller)
+    profile = profile_to_read(reseller)
     return pdf.statement_pdf(
         found,
         business_name=profile.business_name,
