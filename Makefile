@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DJANGO_ALLOW_ASYNC_UNSAFE := true
 
-.PHONY: run test test-postgres lint bench screenshots chromium nginx translations clean
+.PHONY: run test test-postgres lint bench bench-watch screenshots chromium nginx translations clean watch-key
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -22,6 +22,12 @@ $(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
 	@printf 'SECRET_KEY=%s\nDEBUG=false\nFORCE_HTTPS=false\n' \
 		"$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
 	@echo "wrote .env with a new SECRET_KEY"
+
+# Keep watch needs a key for the stored passwords (WATCH_KEYS); an older .env gains one too.
+watch-key: .env
+	@grep -q '^WATCH_KEYS=' .env || { \
+		printf 'WATCH_KEYS=%s\n' "$$(python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" >> .env; \
+		echo "wrote a WATCH_KEYS key into .env"; }
 
 # Browser tests drive Debian's Chromium; install it only when it is missing.
 chromium:
@@ -43,17 +49,18 @@ nginx:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; }
 	@PATH="$$PATH:/usr/sbin" nginx -v
 
-run: $(VENV)/.installed .env translations
+# The web server and the keep-watch worker together (Procfile); Ctrl-C stops both.
+run: $(VENV)/.installed .env translations watch-key
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_simulator
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Open http://127.0.0.1:$(PORT)/ and log in as demo / demo"
-	PORT=$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py mspace_admin.wsgi
+	$(VENV)/bin/honcho start -f Procfile -p $(PORT)
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --no-cache .
 	$(VENV)/bin/ruff format --no-cache --check .
-	$(VENV)/bin/bandit -q -ll -r mspace_admin accounts messaging simulator billing
+	$(VENV)/bin/bandit -q -ll -r mspace_admin accounts messaging simulator billing watch
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 
 # SQLite, embedded: nothing to install. The production-shape tests (several gunicorn nodes,
@@ -71,6 +78,11 @@ test-postgres: $(VENV)/.dev-installed chromium nginx translations
 bench: $(VENV)/.dev-installed
 	$(PIP) install --quiet -r requirements-bench.txt
 	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/watch_bench.py
+
+# Only the keep-watch figures (a round, history growth, the Days left column): ~2 minutes.
+bench-watch: $(VENV)/.dev-installed
+	$(PY) bench/watch_bench.py
 
 # The README's pictures, taken by the browser test that also checks them.
 screenshots: $(VENV)/.dev-installed chromium
@@ -78,4 +90,4 @@ screenshots: $(VENV)/.dev-installed chromium
 	@ls -1 docs/screenshots/*.png
 
 clean:
-	rm -rf $(VENV) staticfiles .test-db.sqlite3*
+	rm -rf $(VENV) staticfiles .test-db.sqlite3* huey.sqlite3*

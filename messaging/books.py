@@ -21,6 +21,7 @@ class Book:
     top_up_method: str  # MspaceClient method topping one account up
     list_view: str  # URL name of the list page
     top_up_view: str  # URL name of the top-up form
+    history_view: str  # URL name (in watch:) of one account's history page
 
     def list_url(self) -> str:
         return reverse(self.list_view)
@@ -38,6 +39,7 @@ CLIENTS = Book(
     top_up_method="top_up_client",
     list_view="messaging:clients",
     top_up_view="messaging:client_topup",
+    history_view="client_history",
 )
 SUB_ACCOUNTS = Book(
     slug="subaccounts",
@@ -48,6 +50,7 @@ SUB_ACCOUNTS = Book(
     top_up_method="top_up_sub_account",
     list_view="messaging:subaccounts",
     top_up_view="messaging:subaccount_topup",
+    history_view="subaccount_history",
 )
 BOOKS = {book.slug: book for book in (CLIENTS, SUB_ACCOUNTS)}
 BOOK_FOR_KIND = {book.ledger_kind: book for book in (CLIENTS, SUB_ACCOUNTS)}

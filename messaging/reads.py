@@ -48,6 +48,7 @@ from messaging.mspace import (
     exact_balance,
     is_countable,
 )
+from messaging.signals import balances_read
 
 SORTS = ("name", "-name", "balance", "-balance")
 DEFAULT_SORT = "name"
@@ -100,7 +101,7 @@ class AccountBook(Sequence):
         self._folded: tuple[str, ...] | None = None  # see `_folded_names`
         self._views: dict[str, _View] = {}
         # (id(account), low, top-up address) -> (account, its row's HTML); see `table_row`
-        self._rows: dict[tuple[int, bool, str], tuple[Account, str]] = {}
+        self._rows: dict[tuple[int, bool, str, tuple], tuple[Account, str]] = {}
 
     def __len__(self):
         return len(self._accounts)
@@ -142,20 +143,22 @@ class AccountBook(Sequence):
         account: Account,
         low: bool,
         top_up_url: str,
-        render: Callable[[Account, bool, str], str],
+        render: Callable[[Account, bool, str, tuple], str],
+        extra: tuple = (),
     ) -> str:
         """The list page's table row for `account` (one of this book's), as `render` writes it.
 
         Rendered the first time a page shows the account in this read, then kept with the read
         (at most `MAX_KEPT_ROWS` rows), so a page of 50 rows costs 50 look-ups, not 50 passes
-        through the template engine. `low` is part of the key because the reseller's threshold
-        may change while the read is reused; `render` must depend on its arguments only.
+        through the template engine. `low` and `extra` (what other apps add to the row, such
+        as the days left) are part of the key because they may change while the read is
+        reused; `render` must depend on its arguments only.
         """
-        key = (id(account), low, top_up_url)
+        key = (id(account), low, top_up_url, extra)
         kept = self._rows.get(key)
         if kept is not None and kept[0] is account:
             return kept[1]
-        row = render(account, low, top_up_url)
+        row = render(account, low, top_up_url, extra)
         if len(self._rows) < MAX_KEPT_ROWS:
             # The account is kept too: its id cannot then be reused for another object.
             self._rows[key] = (account, row)
@@ -499,6 +502,8 @@ def _remember(user_id: int, what: str, value, read_at: datetime, started: float)
     # header's "last known" figure.
     if what == _BALANCE or settings.MSPACE_CACHE_SECONDS > 0:
         _cache.put(user_id, what, read)
+    # Free data for the balance history (watch/), whichever page asked.
+    balances_read.send(None, reseller_id=user_id, what=what, value=value, at=read_at)
     return read
 
 

@@ -123,6 +123,41 @@ DEFAULT_COUNTRY_CODE = _read(
     expected="a country calling code of 1 to 3 digits, such as 254 or 256",
 )
 
+
+# --- Keep watch (watch/): the standing credential, the worker, the history -------------------
+def _fernet_keys(keys):
+    from cryptography.fernet import Fernet
+
+    for key in keys:
+        Fernet(key)  # raises ValueError for anything that is not a Fernet key
+    return keys
+
+
+# Keys for the standing credentials a reseller consents to (watch/credential.py): separate from
+# SECRET_KEY, so rotating one never touches the other. The first encrypts; all decrypt.
+WATCH_KEYS = _read(
+    "WATCH_KEYS",
+    lambda raw: _fernet_keys(_list(raw)),
+    [],
+    expected="a comma-separated list of Fernet keys (make run writes one into .env)",
+)
+WATCH_MINUTES = _read(
+    "WATCH_MINUTES", int, 15, check=lambda m: 1 <= m <= 1440, expected="minutes from 1 to 1440"
+)
+HISTORY_DAYS = _read(
+    "HISTORY_DAYS", int, 400, check=lambda d: d >= 14, expected="a whole number of days from 14"
+)
+# How many resellers one watch round reads at once: each waits on mSpace, not on the CPU.
+WATCH_RESELLERS_AT_ONCE = 4
+REDIS_URL = _read(
+    "REDIS_URL",
+    str,
+    None,
+    check=lambda url: url.startswith(("redis://", "rediss://", "unix://")),
+    expected="a Redis address such as redis://127.0.0.1:6379/0",
+)
+
+
 # --- Django -----------------------------------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -139,6 +174,8 @@ INSTALLED_APPS = [
     "messaging",
     "billing",
     "simulator",
+    "huey.contrib.djhuey",
+    "watch",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +243,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # there, use a pooler (pgbouncer) or pass ?conn_max_age=60 in DATABASE_URL knowingly.
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+
+# The worker's queue (huey, through its Django integration; `manage.py run_huey`). Without
+# REDIS_URL it is a SQLite file beside the database: no extra service for one node. With
+# several nodes, every worker must share one queue (and its round lock): set REDIS_URL.
+_database = DATABASES["default"]
+_QUEUE_FILE = (
+    Path(_database["NAME"]).with_name("huey.sqlite3")
+    if _database["ENGINE"] == "django.db.backends.sqlite3" and _database["NAME"] != ":memory:"
+    else BASE_DIR / "huey.sqlite3"
+)
+HUEY = {
+    "name": "mspace-admin",
+    # Never run tasks inside a web request, whatever DEBUG says (djhuey's default).
+    "immediate": False,
+    "results": False,
+    # flush_locks: a worker killed mid-round must not leave the round lock held for ever.
+    "consumer": {"workers": 1, "worker_type": "thread", "periodic": True, "flush_locks": True},
+}
+if REDIS_URL:
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})
+else:
+    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(_QUEUE_FILE)})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -377,5 +436,7 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "urllib3": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # The worker's own lines (run_huey) go through the masking console handler too.
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

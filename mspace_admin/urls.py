@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("language/", include("languages.urls")),
+    path("", include("watch.urls")),
     path("", include("messaging.urls")),
     path("", include("billing.urls")),
 ]

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F
 
 from messaging.sms import measure
-from simulator import faults, replies
+from simulator import faults, replies, usage
 from simulator.models import UNLIMITED, WRITE_METHODS, SimAccount, SimCall, SimFault
 from simulator.replies import Reply
 
@@ -193,6 +193,7 @@ def _balance(call: Call, *, commit: bool) -> Outcome:
     account = _authenticate(call)
     if account is None:
         return Outcome(replies.text(replies.BALANCE_AUTH_FAILURE))
+    account = usage.spend_own(account)
     return Outcome(replies.text(account.balance_text()))
 
 
@@ -208,6 +209,7 @@ def _book(relation: str, name_key: str, *, resellers_only: bool) -> Callable[...
             return Outcome(replies.text(replies.READ_AUTH_FAILURE))
         if resellers_only and not account.is_reseller:
             return Outcome(replies.text("[]"))
+        usage.spend_book(account, relation)
         rows = SimAccount.objects.filter(parent=account, relation=relation).order_by("id")
         book = [
             {"smsBalance": row.balance_text(), name_key: row.username}

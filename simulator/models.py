@@ -43,6 +43,10 @@ class SimAccount(models.Model):
     )
     relation = models.CharField(max_length=10, choices=RELATIONS, blank=True)
     sender_ids = models.TextField(blank=True, help_text="Allowed sender IDs, comma-separated.")
+    # The demo lives: an account with a steady use spends this many SMS a day, counted from
+    # `use_counted_at` whenever its balance is read (simulator/usage.py).
+    use_per_day = models.PositiveIntegerField(default=0)
+    use_counted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from simulator.models import UNLIMITED, SimAccount, SimCall, SimFault
 
@@ -71,6 +72,10 @@ UNLIMITED_CLIENTS = (
     ("Busia Border Clearing", Decimal("20.5")),
 )
 BENCH_PREFIX = "bench-client-"
+# How many days each demo account's balance would last at its steady use, in turn: a few run
+# out this week, most later, one never (no use), so forecasts have something to show.
+DEMO_DAYS_LEFT = (4, 9, 20, 45, 6, 90, 0, 14)
+DEMO_OWN_USE_PER_DAY = 400  # SMS demo sends itself each day
 
 
 def make_account(
@@ -155,6 +160,30 @@ def seed_demo(clients: int | None = None) -> SimAccount:
         if clients:
             _add_bench_clients(demo, clients)
     return demo
+
+
+def steady_use(name: str, balance: int, index: int) -> int:
+    """The demo's SMS-a-day for one account: its balance lasts DEMO_DAYS_LEFT days in turn."""
+    days = DEMO_DAYS_LEFT[index % len(DEMO_DAYS_LEFT)]
+    if days == 0:
+        return 0
+    return max(1, balance // days) if balance else 5 + index % 7
+
+
+def give_steady_use(demo: SimAccount) -> None:
+    """Demo's clients and sub-accounts (and demo itself) use SMS at steady rates from now on;
+    accounts that already have a rate keep it. Generated bench clients stay still."""
+    now = timezone.now()
+    if not demo.use_per_day:
+        SimAccount.objects.filter(pk=demo.pk).update(
+            use_per_day=DEMO_OWN_USE_PER_DAY, use_counted_at=now
+        )
+    book = dict(DEMO_CLIENTS) | dict(DEMO_SUBACCOUNTS)
+    names = list(book)
+    for account in SimAccount.objects.filter(parent=demo, username__in=names, use_per_day=0):
+        rate = steady_use(account.username, book[account.username], names.index(account.username))
+        if rate:
+            SimAccount.objects.filter(pk=account.pk).update(use_per_day=rate, use_counted_at=now)
 
 
 def reset() -> None:

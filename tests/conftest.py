@@ -56,6 +56,15 @@ def _fresh_process_state():
         getattr(reads, "forget_everything", lambda: None)()
     except ImportError:
         pass
+    try:
+        from huey.contrib.djhuey import HUEY
+
+        HUEY.flush()  # the worker's queue (keep watch): no test sees another's tasks
+        from watch import lists
+
+        lists.forget_everything()  # forecasts kept per process
+    except ImportError:
+        pass
     yield
 
 

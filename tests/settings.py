@@ -15,6 +15,8 @@ os.environ["DEBUG"] = "false"
 os.environ["FORCE_HTTPS"] = "false"
 os.environ.setdefault("MSPACE_TIMEOUT", "2")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop + live_server
+# A fixed key for standing credentials in tests (never used anywhere else).
+os.environ.setdefault("WATCH_KEYS", "Tm90LWEtcmVhbC1rZXktdGVzdHMtb25seS0wMTIzNDU=")
 
 from mspace_admin.settings import *  # noqa: E402,F403
 
@@ -51,3 +53,6 @@ else:
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"mspace-test-{_RUN}.sqlite3")
     }
+# The worker's queue is in memory in tests and nothing consumes it: a test that wants queued
+# work done runs it (tests/watch_helpers.py, run_queued_tasks); each test starts with it empty.
+HUEY = {"name": "mspace-admin-tests", "huey_class": "huey.MemoryHuey", "immediate": False}

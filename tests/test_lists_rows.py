@@ -25,13 +25,15 @@ from tests.test_lists import HOSTILE, csv_rows, page_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# The rows as templates/messaging/account_list.html wrote them inline, before they were kept.
+# The rows as templates/messaging/account_list.html wrote them inline, before they were kept
+# (with keep watch's Days left cell and History link since; a first read has no history).
 ROWS_AS_BEFORE = """{% load humanize %}{% for row in rows %}
       <tr{% if row.low %} class="is-low"{% endif %}>
         <td data-label="Name" class="account-name">{{ row.account.name }}</td>
         <td data-label="Balance (SMS)" class="num">{{ row.account.balance|intcomma }}</td>
         <td data-label="Status">{% if row.low %}<span class="badge badge-low">Low</span>{% endif %}</td>
-        <td data-label="Action"><a class="button button-small" href="{{ top_up_url }}?name={{ row.account.name|urlencode:'' }}">Top up<span class="visually-hidden"> {{ row.account.name }}</span></a></td>
+        <td data-label="Action"><a class="button button-small" href="{{ top_up_url }}?name={{ row.account.name|urlencode:'' }}">Top up<span class="visually-hidden"> {{ row.account.name }}</span></a> <a class="button button-small history-link" href="{{ top_up_url|slice:':-6' }}history/?name={{ row.account.name|urlencode:'' }}">History<span class="visually-hidden"> of {{ row.account.name }}</span></a></td>
+        <td data-label="Days left" class="days-left">not enough history</td>
       </tr>
     {% endfor %}"""  # noqa: E501
 # Names that would break a careless row: markup, quotes, entities, template syntax, spaces.
@@ -125,9 +127,9 @@ def test_each_row_is_rendered_once_per_read(nasty, monkeypatch):
     rendered = []
     real = dashboard._table_row
 
-    def counting(account, low, top_up_url):
+    def counting(account, low, top_up_url, extra):
         rendered.append(account.name)
-        return real(account, low, top_up_url)
+        return real(account, low, top_up_url, extra)
 
     monkeypatch.setattr(dashboard, "_table_row", counting)
     for sort in ["name", "-name", "balance", "name"]:
@@ -145,10 +147,10 @@ def test_the_csv_is_unchanged_by_kept_rows(nasty):
 
     book = reads.account_book(request_as(nasty), CLIENTS)
     assert rows == [
-        ["name", "balance"],
-        *([safe_cell(a.name), str(a.balance)] for a in book.sorted_by("balance")),
+        ["name", "balance", "days_left"],
+        *([safe_cell(a.name), str(a.balance), ""] for a in book.sorted_by("balance")),
     ]
-    assert ['\'=HYPERLINK("http://evil.example","click")', "99"] in rows
+    assert ['\'=HYPERLINK("http://evil.example","click")', "99", ""] in rows
     assert len(rows) == 1 + len(NASTY)
 
 
@@ -156,7 +158,7 @@ def test_the_csv_is_unchanged_by_kept_rows(nasty):
 
 
 def rendering_into(seen):
-    def render(account, low, top_up_url):
+    def render(account, low, top_up_url, extra):
         seen.append((account.name, low, top_up_url))
         return f"{account.name}:{low}:{top_up_url}"
 
@@ -183,9 +185,9 @@ def test_a_book_keeps_one_row_per_account_low_mark_and_address():
 
 def test_an_equal_account_from_elsewhere_is_not_taken_for_a_kept_one():
     book = reads.AccountBook([Account("a", 1)])
-    book.table_row(book[0], False, "/x/", lambda account, low, url: "kept")
+    book.table_row(book[0], False, "/x/", lambda account, low, url, extra: "kept")
 
-    assert book.table_row(Account("a", 1), False, "/x/", lambda a, low, url: "own") == "own"
+    assert book.table_row(Account("a", 1), False, "/x/", lambda a, low, url, extra: "own") == "own"
 
 
 def test_a_book_keeps_at_most_so_many_rows(monkeypatch):

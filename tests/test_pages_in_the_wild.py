@@ -104,15 +104,16 @@ def test_the_client_list_sorts_unlimited_as_the_largest_and_never_marks_it_low(u
 def test_the_list_csv_gives_unlimited_in_words_and_a_decimal_exactly(una):
     rows = csv_rows(una.get("/clients/?format=csv&sort=-balance"))
 
+    # (days_left, keep watch's column, is empty: these accounts have no history.)
     assert rows == [
-        ["name", "balance"],
-        ["Nairobi County Alerts", "Unlimited"],
-        ["Kisumu Water Works", "12400"],
-        ["Bungoma Sugar Outgrowers", "49.5"],
-        ["Garissa Livestock Market", "12"],
+        ["name", "balance", "days_left"],
+        ["Nairobi County Alerts", "Unlimited", ""],
+        ["Kisumu Water Works", "12400", ""],
+        ["Bungoma Sugar Outgrowers", "49.5", ""],
+        ["Garissa Livestock Market", "12", ""],
     ]
     sub_accounts = csv_rows(una.get("/subaccounts/?format=csv"))
-    assert sub_accounts == [["name", "balance"], ["una-main", "12.75"]]
+    assert sub_accounts == [["name", "balance", "days_left"], ["una-main", "12.75", ""]]
 
 
 def test_an_unlimited_reseller_may_top_up_more_than_any_balance(una):
@@ -206,8 +207,8 @@ def test_an_unreadable_row_keeps_its_place_in_mspaces_order_and_sorts_below_ever
 
 def test_the_csv_dashboard_and_top_up_form_work_beside_an_unreadable_row(odd_book):
     rows = csv_rows(odd_book.get("/clients/?format=csv"))
-    assert ["Odd Row Ltd", "unreadable"] in rows
-    assert ["Kampala Boda Riders", "7.25"] in rows
+    assert ["Odd Row Ltd", "unreadable", ""] in rows
+    assert ["Kampala Boda Riders", "7.25", ""] in rows
 
     dashboard = odd_book.get("/")
     assert dashboard.status_code == 200
@@ -273,7 +274,7 @@ def test_the_new_words_are_in_kiswahili_on_a_kiswahili_page(una):
     assert "zenye SMS bila kikomo" in text_of(page)
     # The CSV keeps its English words, as the activity CSV keeps its status codes.
     rows = csv_rows(una.get("/clients/?format=csv&sort=-balance"))
-    assert rows[1] == ["Nairobi County Alerts", "Unlimited"]
+    assert rows[1] == ["Nairobi County Alerts", "Unlimited", ""]
 
 
 def test_a_test_sms_answered_in_xml_is_recorded_as_sent(alice_client, monkeypatch):

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -19,7 +20,8 @@ from messaging import balances, reads
 from messaging.books import CLIENTS, SUB_ACCOUNTS, Book
 from messaging.csv_export import csv_response
 from messaging.models import LedgerEntry, ResellerPreferences
-from messaging.mspace import MspaceError, NotAuthorizedError
+from messaging.mspace import MspaceError, NotAuthorizedError, is_countable
+from watch import lists as days_left
 
 ROWS_PER_PAGE = 50
 RECENT_ENTRIES = 5
@@ -33,6 +35,7 @@ SORT_LABELS = {
     "-name": "Name, Z to A",
     "balance": "Balance, lowest first",
     "-balance": "Balance, highest first",
+    days_left.DAYS_LEFT_SORT: days_left.SORT_LABEL,
 }
 
 
@@ -90,7 +93,7 @@ def account_list(request, book: Book):
     query = request.GET.get("q", "").strip()
     search = query[:SEARCH_LIMIT]
     sort = request.GET.get("sort", reads.DEFAULT_SORT)
-    if sort not in reads.SORTS:
+    if sort not in SORT_LABELS:
         sort = reads.DEFAULT_SORT
     list_url = book.list_url()
     context = {
@@ -115,14 +118,22 @@ def account_list(request, book: Book):
         context["not_reseller"] = True
         return render(request, "messaging/account_list.html", context)
 
-    found = listing.find(search, sort)
+    forecasts = days_left.for_book(request.user.pk, book.slug)
+    if sort == days_left.DAYS_LEFT_SORT:
+        found = forecasts.soonest_first(listing.find(search))
+    else:
+        found = listing.find(search, sort)
     if request.GET.get("format") == "csv":
         day = timezone.localdate().isoformat()
-        rows = ((account.name, balances.for_csv(account.balance)) for account in found)
-        return csv_response(f"{book.slug}-{day}.csv", ("name", "balance"), rows)
+        rows = (
+            (account.name, balances.for_csv(account.balance), forecasts.csv_value(account.name))
+            for account in found
+        )
+        return csv_response(f"{book.slug}-{day}.csv", ("name", "balance", "days_left"), rows)
 
     threshold = ResellerPreferences.low_balance_for(request.user)
     top_up_url = book.top_up_url()
+    history_url = reverse(f"watch:{book.history_view}")
     paginator = Paginator(found, ROWS_PER_PAGE)
     page = paginator.get_page(_page_number(request.GET.get("page")))
     page_links = [
@@ -135,7 +146,14 @@ def account_list(request, book: Book):
         {
             "rows": [
                 listing.table_row(
-                    account, balances.is_low(account.balance, threshold), top_up_url, _table_row
+                    account,
+                    balances.is_low(account.balance, threshold),
+                    top_up_url,
+                    _table_row,
+                    extra=(
+                        forecasts.text(account.name) if is_countable(account.balance) else "",
+                        history_url,
+                    ),
                 )
                 for account in page.object_list
             ],
@@ -160,6 +178,7 @@ def account_list(request, book: Book):
             "balance_sort_url": _list_query(
                 list_url, search, "-balance" if sort == "balance" else "balance"
             ),
+            "days_left_sort_url": _list_query(list_url, search, days_left.DAYS_LEFT_SORT),
         }
     )
     return render(request, "messaging/account_list.html", context)
@@ -214,10 +233,17 @@ def _list_query(list_url: str, search: str, sort: str, **extra) -> str:
     return f"{list_url}?{urlencode(params)}" if params else list_url
 
 
-def _table_row(account, low: bool, top_up_url: str) -> str:
+def _table_row(account, low: bool, top_up_url: str, extra: tuple[str, str]) -> str:
     """One row of the list's table. `AccountBook.table_row` keeps it with the book's read, so
-    the row's template may use nothing but these three values."""
+    the row's template may use nothing but these values (`extra`: days left, history URL)."""
+    days, history_url = extra
     return render_to_string(
         "messaging/_account_row.html",
-        {"account": account, "low": low, "top_up_url": top_up_url},
+        {
+            "account": account,
+            "low": low,
+            "top_up_url": top_up_url,
+            "days_left": days,
+            "history_url": history_url,
+        },
     )

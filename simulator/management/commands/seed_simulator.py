@@ -1,11 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from simulator import seed
-from simulator.models import SimAccount
+from simulator.models import UNLIMITED, SimAccount
 
 
 class Command(BaseCommand):
-    help = "Create the simulator's demo accounts (demo/demo, demo2/demo2, plain/plain)."
+    help = (
+        "Create the simulator's demo accounts (demo/demo, demo2/demo2, plain/plain); demo's "
+        "accounts use SMS at steady rates, and 30 days of balance history are made up for it."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -21,7 +24,32 @@ class Command(BaseCommand):
         if reset:
             seed.reset()
         demo = seed.seed_demo(clients=clients)
+        seed.give_steady_use(demo)
+        self._backfill_history(demo)
         book = SimAccount.objects.filter(parent=demo, relation=SimAccount.CLIENT).count()
         self.stdout.write(
             f"Simulator ready: log in as demo / demo ({book} clients, {demo.balance} SMS)."
         )
+
+    def _backfill_history(self, demo):
+        from django.apps import apps
+
+        if not apps.is_installed("watch"):
+            return
+        from watch import demo as watch_demo
+
+        books = {}
+        for relation, book in (
+            (SimAccount.CLIENT, "clients"),
+            (SimAccount.SUBACCOUNT, "subaccounts"),
+        ):
+            books[book] = [
+                (name, int(balance), rate)
+                for name, balance, rate in SimAccount.objects.filter(parent=demo, relation=relation)
+                .exclude(username__startswith=seed.BENCH_PREFIX)
+                .exclude(balance=UNLIMITED)
+                .values_list("username", "balance", "use_per_day")
+            ]
+        demo.refresh_from_db()
+        if watch_demo.backfill(demo.username, (int(demo.balance), demo.use_per_day), books):
+            self.stdout.write("Made up 30 days of balance history for demo.")

@@ -1,0 +1,110 @@
+"""Turning watch on and off: the only code that writes or deletes a standing credential.
+
+Each function takes the reseller whose credential it is and who acted, and records what it
+did as a `WatchEvent` (shown in /activity/).
+"""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from messaging import gateway
+from watch import credential
+from watch.models import StandingCredential, WatchEvent
+
+log = logging.getLogger(__name__)
+WORKER = gettext_noop("the watch worker")
+
+
+def is_watching(reseller) -> bool:
+    return StandingCredential.objects.filter(reseller=reseller).exists()
+
+
+def start(reseller, password: str, *, by: str) -> None:
+    """Check `password` with mSpace's `login`, then store it encrypted.
+
+    Raises `messaging.mspace.MspaceError` (`AuthenticationError` for a wrong password) and
+    stores nothing in that case.
+    """
+    gateway.client_with(reseller.get_username(), password).login()
+    token = credential.encrypt(reseller.pk, password)
+    with transaction.atomic():
+        StandingCredential.objects.update_or_create(
+            reseller=reseller, defaults={"ciphertext": token, "rotated_at": None}
+        )
+        WatchEvent.objects.create(
+            reseller=reseller,
+            kind=WatchEvent.Kind.STARTED,
+            by=by,
+            detail=_(
+                "Your mSpace password is stored encrypted so balances are read while you are away."
+            ),
+        )
+    log.info("watch started for reseller %s", reseller.pk)
+
+
+def stop(reseller, *, by: str) -> bool:
+    """Delete the reseller's stored password now; False if watch was not on."""
+    with transaction.atomic():
+        deleted, _by_table = StandingCredential.objects.filter(reseller=reseller).delete()
+        if deleted:
+            WatchEvent.objects.create(
+                reseller=reseller,
+                kind=WatchEvent.Kind.STOPPED,
+                by=by,
+                detail=_("Your stored mSpace password was deleted."),
+            )
+    if deleted:
+        log.info("watch stopped for reseller %s", reseller.pk)
+    return bool(deleted)
+
+
+def stop_refused(reseller_id: int, reason: str) -> None:
+    """mSpace refused the stored password: delete it and tell the reseller."""
+    with transaction.atomic():
+        deleted, _by_table = StandingCredential.objects.filter(reseller_id=reseller_id).delete()
+        if deleted:
+            WatchEvent.objects.create(
+                reseller_id=reseller_id,
+                kind=WatchEvent.Kind.AUTO_STOPPED,
+                by=WORKER,
+                detail=_(
+                    "mSpace refused the stored password (%(reason)s), so it was deleted and "
+                    "watching stopped. Turn watch on again with your current password."
+                )
+                % {"reason": reason},
+            )
+    if deleted:
+        log.warning("watch stopped for reseller %s: mSpace refused the password", reseller_id)
+
+
+def rotate_keys() -> tuple[int, int]:
+    """Re-encrypt every stored password under the first WATCH_KEYS key.
+
+    Returns (re-encrypted, unreadable): an unreadable one (its key already dropped) is left
+    as it is; the worker reports it to its reseller.
+    """
+    done = unreadable = 0
+    for pk in StandingCredential.objects.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            row = StandingCredential.objects.select_for_update().filter(pk=pk).first()
+            if row is None:
+                continue  # stopped meanwhile
+            try:
+                row.ciphertext = credential.rotate(row.ciphertext)
+            except credential.CredentialUnreadable:
+                unreadable += 1
+                continue
+            row.save(update_fields=["ciphertext"])
+            StandingCredential.objects.filter(pk=pk).update(rotated_at=timezone.now())
+            WatchEvent.objects.create(
+                reseller_id=row.reseller_id,
+                kind=WatchEvent.Kind.ROTATED,
+                by=_("the server's operator"),
+                detail=_("Your stored password was re-encrypted under the server's newest key."),
+            )
+            done += 1
+    return done, unreadable
