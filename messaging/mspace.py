@@ -10,6 +10,11 @@ second time, after a short pause, when the connection was refused or dropped. Wr
 and test SMS) move credit, so each goes out exactly once on a fresh connection; a failure
 after the request may have reached mSpace is an `OutcomeUnknownError`, never a plain failure.
 
+Every call has a hard deadline (`timeout`, from connecting to the last byte of the reply) and
+a cap on the reply's size, both enforced while the reply streams in: a gateway dripping one
+byte at a time, or sending a book of 300 MB, cannot hold a worker or its memory. Past the
+deadline a watchdog thread shuts the call's socket, which wakes the thread waiting on it.
+
 A transport `adapter` (the simulator's, in demo mode) replaces the network and nothing else.
 To say "nothing was sent" it should raise what requests raises for a refused connection: a
 `requests.ConnectionError` wrapping a `ConnectionRefusedError` or urllib3's
@@ -18,8 +23,11 @@ To say "nothing was sent" it should raise what requests raises for a refused con
 
 from __future__ import annotations
 
+import contextlib
+import heapq
 import http.client
 import http.cookiejar
+import itertools
 import json
 import logging
 import os
@@ -38,8 +46,11 @@ import requests
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as xml_from_string
 from requests.adapters import BaseAdapter, HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 __all__ = [
@@ -56,6 +67,7 @@ __all__ = [
     "MspaceError",
     "NotAuthorizedError",
     "OutcomeUnknownError",
+    "RequestRefusedError",
     "SendResult",
     "TopUpFailedError",
     "probe",
@@ -67,6 +79,18 @@ USER_AGENT = "mspace-reseller-admin/1.0"
 READ_RETRY_PAUSE = 0.2  # seconds before a read's second and last try
 _CONNECT_TIMEOUT_CAP = 3.05  # a gateway that cannot even accept a connection in 3 s is down
 _REPLY_PREVIEW_CHARS = 200
+# Failure sentences and echoed passwords are looked for in this much of a reply, never more:
+# every documented sentence is short, and scanning a huge reply would cost the worker dearly.
+_SCAN_CHARS = 4096
+# Longer passwords are not looked for in replies (no pattern is built from them): the whole
+# reply is withheld instead. The login form never lets one through.
+_REDACTABLE_PASSWORD_CHARS = 1024
+# Reply size caps, checked as the reply streams in. A list is the only big answer: 24 MB is a
+# 100,000-account book at ~240 bytes an account (names of 200 characters). Every other answer
+# is a number, a sentence or one receipt.
+BOOK_REPLY_LIMIT = 24 * 1024 * 1024
+SMALL_REPLY_LIMIT = 64 * 1024
+_CHUNK_BYTES = 64 * 1024
 _LARGEST_COUNT = 10**15 - 1  # beyond any real SMS balance; also keeps int() cheap
 # How the two balances that are not a number of SMS count in every rule (see `Balance`).
 UNLIMITED = _LARGEST_COUNT + 1
@@ -210,6 +234,14 @@ class GatewayError(MspaceError):
     default_message = "mSpace gave an answer this site could not understand."
 
 
+class RequestRefusedError(GatewayError):
+    """mSpace (or a server in front of it) refused the request itself as too large or
+    malformed (HTTP 400, 413, 414, 431): what was sent, not the gateway, is at fault."""
+
+    kind = "refused_request"
+    default_message = "mSpace refused the request as too large or malformed."
+
+
 class GatewayUnavailableError(MspaceError):
     """No usable answer came back from mSpace."""
 
@@ -270,6 +302,7 @@ _UNKNOWN = {
     "read timeout": "mSpace did not answer in time",
     "dropped": "The connection to mSpace broke after the request was sent",
     "garbled": "mSpace's answer could not be decoded",
+    "too large": "mSpace's answer was far larger than any real one and was not read",
 }
 _UNKNOWN_TAIL = ", so it is not known whether it went through. Check before trying again."
 
@@ -301,8 +334,8 @@ class MspaceClient:
         self._base = _checked_base_url(base_url)
         self.username = username
         self._password = password
+        self._timeout = timeout
         self._timeouts = (min(timeout, _CONNECT_TIMEOUT_CAP), timeout)
-        self._secret = _secret_pattern(password)
         self._own_session = _new_session(adapter, self._base + "/") if adapter else None
 
     def __repr__(self) -> str:
@@ -322,11 +355,17 @@ class MspaceClient:
         A row that cannot be read stays in its place with an unreadable balance (see
         `Balance`), so one odd row never hides the rest; a list with no readable row at all
         is a `GatewayError`. JSON or XML, whichever mSpace sends."""
-        return self._call("subusers", lambda text: _parse_accounts(text, "subUserName"))
+        return self._call(
+            "subusers", lambda text: _parse_accounts(text, "subUserName"), limit=BOOK_REPLY_LIMIT
+        )
 
     def reseller_clients(self) -> list[Account]:
         """Every client with its balance, in mSpace's order (maybe empty); as `sub_accounts`."""
-        return self._call("resellerclients", lambda text: _parse_accounts(text, "clientname"))
+        return self._call(
+            "resellerclients",
+            lambda text: _parse_accounts(text, "clientname"),
+            limit=BOOK_REPLY_LIMIT,
+        )
 
     def top_up_client(self, name: str, amount: int) -> str:
         """Move `amount` SMS to the client `name`; return mSpace's confirmation sentence."""
@@ -352,12 +391,20 @@ class MspaceClient:
             write=True,
         )
 
-    def _call(self, method: str, parse: _Parser, fields=(), *, write: bool = False):
+    def _call(
+        self,
+        method: str,
+        parse: _Parser,
+        fields=(),
+        *,
+        write: bool = False,
+        limit: int = SMALL_REPLY_LIMIT,
+    ):
         """Ask mSpace once (reads: at most twice), parse its reply, log one line."""
         started = time.monotonic()
         outcome = "error"
         try:
-            result = self._result(method, parse, fields, write)
+            result = self._result(method, parse, fields, write, limit)
         except MspaceError as error:
             outcome = error.kind
             raise
@@ -374,42 +421,66 @@ class MspaceClient:
                 level, "mSpace %s for %r: %s in %.0f ms", method, self.username, outcome, elapsed_ms
             )
 
-    def _result(self, method: str, parse: _Parser, fields, write: bool):
+    def _result(self, method: str, parse: _Parser, fields, write: bool, limit: int):
         # No URL, password or requests exception is in scope here, so none can end up in the
         # error's traceback, __cause__ or __context__.
-        reply = self._fetch(method, fields, write)
+        reply = self._fetch(method, fields, write, limit)
         if isinstance(reply, str):
             raise _transport_error(reply, write)
         try:
             return parse(_checked_status(reply))
         except MspaceError as error:
-            error.reply = self._redact(reply.text).strip()[:_REPLY_PREVIEW_CHARS]
+            error.reply = self._redact(reply.text[:_SCAN_CHARS]).strip()[:_REPLY_PREVIEW_CHARS]
             error.message = self._redact(error.message)
             error.args = (error.message,)
             raise
 
-    def _fetch(self, method: str, fields, write: bool) -> _Reply | str:
+    def _fetch(self, method: str, fields, write: bool, limit: int) -> _Reply | str:
         """The reply, or how the transport failed (see `_classify`)."""
         url = self._url(method, fields)
-        reply = self._attempt(url, write)
-        if not write and reply in ("refused", "dropped"):
+        deadline = _Deadline(self._timeout)
+        reply = self._attempt(url, write, limit, deadline)
+        if (
+            not write
+            and reply in ("refused", "dropped")
+            and deadline.remaining() > READ_RETRY_PAUSE
+        ):
             time.sleep(READ_RETRY_PAUSE)
-            reply = self._attempt(url, write)
+            reply = self._attempt(url, write, limit, deadline)
         return reply
 
-    def _attempt(self, url: str, write: bool) -> _Reply | str:
+    def _attempt(self, url: str, write: bool, limit: int, deadline: _Deadline) -> _Reply | str:
+        """One request, within what is left of `deadline`, its reply read up to `limit` bytes."""
+        remaining = deadline.remaining()
+        if remaining <= 0:
+            return "read timeout"
         session, throwaway = self._session_for(write)
+        _watchdog.watch(deadline)
+        _calling.deadline = deadline  # our connections register their sockets with it
         try:
             response = session.get(
                 url,
                 headers=_WRITE_HEADERS if write else None,
-                timeout=self._timeouts,
+                timeout=(min(remaining, _CONNECT_TIMEOUT_CAP), remaining),
                 allow_redirects=False,
+                stream=True,
             )
-            return _Reply(response.status_code, response.content.decode("utf-8-sig", "replace"))
+            with response:
+                if not isinstance(response.raw, BaseHTTPResponse):
+                    # An in-process adapter's body: it stops when told to.
+                    deadline.on_expiry(getattr(response.raw, "shutdown", response.close))
+                body = _read_body(response, limit, deadline)
+            if deadline.expired:
+                return "read timeout"  # whatever arrived may be cut short: never parse it
+            if body is None:
+                return "too large"
+            return _Reply(response.status_code, body.decode("utf-8-sig", "replace"))
         except _TRANSPORT_ERRORS as exc:
-            return _classify(exc)  # the exception (and the URL it carries) stops here
+            # The exception (and the URL it carries) stops here.
+            return "read timeout" if deadline.expired else _classify(exc)
         finally:
+            _calling.deadline = None
+            deadline.stop_watching()
             if throwaway:
                 session.close()
 
@@ -419,7 +490,7 @@ class MspaceClient:
         if write:
             # A fresh connection: a stale pooled one could fail after sending and turn a clean
             # refusal into a false "outcome unknown".
-            adapter = HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=_NO_RETRIES)
+            adapter = _DeadlineAdapter(pool_connections=1, pool_maxsize=1, max_retries=_NO_RETRIES)
             return _new_session(adapter), True
         return _shared_session(), False
 
@@ -428,7 +499,11 @@ class MspaceClient:
         return f"{self._base}/{method}/" + "/".join(_segment(k, v) for k, v in segments)
 
     def _redact(self, text: str) -> str:
-        return self._secret.sub("***", text) if self._secret else text
+        """`text` (short: a reply's beginning or a message) with the password masked."""
+        if len(self._password) > _REDACTABLE_PASSWORD_CHARS:
+            return "(not shown: it might contain the password)" if text else text
+        secret = _secret_pattern(self._password)
+        return secret.sub("***", text) if secret else text
 
 
 def probe(base_url: str, *, timeout: float = 3.0, adapter: BaseAdapter | None = None) -> bool:
@@ -441,11 +516,18 @@ def probe(base_url: str, *, timeout: float = 3.0, adapter: BaseAdapter | None = 
     session = _new_session(adapter, base + "/") if adapter else _shared_session()
     timeouts = (min(timeout, _CONNECT_TIMEOUT_CAP), timeout)
     started = time.monotonic()
+    deadline = _Deadline(timeout)
+    _watchdog.watch(deadline)
+    _calling.deadline = deadline
     try:
-        session.get(base + "/", timeout=timeouts, allow_redirects=False)
-        answered = True
+        # Only the status line matters: the body is never read.
+        with session.get(base + "/", timeout=timeouts, allow_redirects=False, stream=True):
+            answered = True
     except _TRANSPORT_ERRORS:
         answered = False
+    finally:
+        _calling.deadline = None
+        deadline.stop_watching()
     elapsed_ms = (time.monotonic() - started) * 1000
     log.info("mSpace probe: %s in %.0f ms", "answered" if answered else "no answer", elapsed_ms)
     return answered
@@ -500,19 +582,176 @@ def _shared_session() -> requests.Session:
             if _shared is None:
                 # Room for every read a busy worker has in flight (128 threads, three reads
                 # each); past it, connections are opened and dropped instead of reused.
-                adapter = HTTPAdapter(pool_maxsize=384, pool_block=False, max_retries=_NO_RETRIES)
+                adapter = _DeadlineAdapter(
+                    pool_maxsize=384, pool_block=False, max_retries=_NO_RETRIES
+                )
                 _shared = _new_session(adapter)
     return _shared
 
 
 def _forget_shared_session() -> None:
-    # A forked worker must not share its parent's sockets (or a lock held at fork time).
-    global _shared, _shared_lock
+    # A forked worker must not share its parent's sockets (or a lock held at fork time), and
+    # the watchdog thread does not survive a fork.
+    global _shared, _shared_lock, _watchdog
     _shared, _shared_lock = None, threading.Lock()
+    _watchdog = _Watchdog()
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_shared_session)
+
+
+# --- Deadlines and size caps ---------------------------------------------------------------
+
+
+class _Deadline:
+    """The moment one call must be over by, and how to stop it when it is not.
+
+    The watchdog thread calls `expire` at that moment; it runs every stop registered so far
+    (shutting sockets, closing in-process bodies), and any registered later runs at once.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+        self.expired = False
+        self.finished = False
+        self._stops: list[Callable[[], Any]] = []
+        self._lock = threading.Lock()
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def on_expiry(self, stop: Callable[[], Any]) -> None:
+        with self._lock:
+            if not self.expired:
+                self._stops.append(stop)
+                return
+        _quietly(stop)
+
+    def expire(self) -> None:
+        with self._lock:
+            if self.finished or self.expired:
+                return
+            self.expired = True
+            stops, self._stops = self._stops, []
+        for stop in stops:
+            _quietly(stop)
+
+    def stop_watching(self) -> None:
+        with self._lock:
+            self.finished = True
+            self._stops = []
+
+
+def _quietly(stop: Callable[[], Any]) -> None:
+    # Already closed, or never opened: either way it no longer holds anyone.
+    with contextlib.suppress(OSError, ValueError, RuntimeError, AttributeError):
+        stop()
+
+
+class _Watchdog:
+    """One daemon thread per process that expires deadlines as they fall due.
+
+    Deadlines are kept in a heap; a finished one is dropped when it reaches the top, so
+    watching a call costs a heap push and, rarely, a wake-up.
+    """
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, _Deadline]] = []
+        self._order = itertools.count()
+        self._wake = threading.Condition(threading.Lock())
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: _Deadline) -> None:
+        with self._wake:
+            heapq.heappush(self._due, (deadline.at, next(self._order), deadline))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="mspace-deadlines", daemon=True
+                )
+                self._thread.start()
+            if self._due[0][2] is deadline:
+                self._wake.notify()  # sooner than whatever the thread is waiting for
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while True:
+                    while self._due and self._due[0][2].finished:
+                        heapq.heappop(self._due)
+                    if not self._due:
+                        self._wake.wait()
+                        continue
+                    wait = self._due[0][0] - time.monotonic()
+                    if wait <= 0:
+                        due = heapq.heappop(self._due)[2]
+                        break
+                    self._wake.wait(wait)
+            due.expire()
+
+
+_watchdog = _Watchdog()
+# The deadline of the call this thread is making, for our connections to register with.
+_calling = threading.local()
+
+
+def _shut(sock: socket.socket) -> None:
+    # socket.socket's own shutdown, even for TLS: it wakes a thread blocked reading this
+    # socket, where SSLSocket's would first drop its TLS state under that thread's feet.
+    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _DeadlineHTTPConnection(HTTPConnection):
+    """Hands its socket to the current call's deadline before waiting for the reply, so the
+    watchdog can end the wait wherever it is (status line, headers or body)."""
+
+    def getresponse(self, *args, **kwargs):
+        deadline = getattr(_calling, "deadline", None)
+        if deadline is not None and self.sock is not None:
+            deadline.on_expiry(lambda sock=self.sock: _shut(sock))
+        return super().getresponse(*args, **kwargs)
+
+
+class _DeadlineHTTPSConnection(_DeadlineHTTPConnection, HTTPSConnection):
+    pass
+
+
+class _DeadlineHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _DeadlineHTTPConnection
+
+
+class _DeadlineHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _DeadlineHTTPSConnection
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """requests' adapter, with connections whose reply waits obey the call's deadline."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _DeadlineHTTPPool,
+            "https": _DeadlineHTTPSPool,
+        }
+
+
+def _read_body(response: requests.Response, limit: int, deadline: _Deadline) -> bytes | None:
+    """The reply's body, or None as soon as it proves larger than `limit` bytes.
+
+    A declared Content-Length over the limit is refused before reading anything; otherwise
+    the body is counted as it streams in, so at most `limit` bytes (plus one chunk) are held.
+    """
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    for chunk in response.iter_content(_CHUNK_BYTES):
+        body += chunk
+        if len(body) > limit:
+            return None
+        if deadline.expired:
+            break
+    return bytes(body)
 
 
 # --- Transport failures ---------------------------------------------------------------------
@@ -559,6 +798,8 @@ def _transport_error(failure: str, write: bool) -> MspaceError:
         return OutcomeUnknownError(_UNKNOWN[failure] + _UNKNOWN_TAIL)
     if failure == "garbled":
         return GatewayError("mSpace sent an answer that could not be decoded.")
+    if failure == "too large":
+        return GatewayError("mSpace sent an answer far larger than any real one; it was not read.")
     return GatewayUnavailableError(_UNAVAILABLE[failure])
 
 
@@ -577,9 +818,17 @@ _UNREADABLE_BALANCE = Balance(UNREADABLE, "")
 _UNREADABLE_LIST = "mSpace sent a list of accounts this site could not read."
 
 
+# What a server says to a request line or URL it will not take (Tomcat: 400; nginx: 414).
+_REQUEST_REFUSED = {400, 413, 414, 431}
+
+
 def _checked_status(reply: _Reply) -> str:
     if reply.status == 200:
         return reply.text
+    if reply.status in _REQUEST_REFUSED:
+        raise RequestRefusedError(
+            f"mSpace refused the request as too large or malformed (HTTP {reply.status})."
+        )
     if 300 <= reply.status < 400:
         raise GatewayError(f"mSpace answered with a redirect (HTTP {reply.status}), not a result.")
     raise GatewayError(f"mSpace answered with an error (HTTP {reply.status}).")
@@ -676,8 +925,9 @@ def _parse_send(text: str) -> SendResult:
 
 
 def _failure(text: str, *, write: bool = False, otherwise: str | None = None) -> MspaceError:
-    """The error a reply that is not the expected success stands for."""
-    words = _words(text)
+    """The error a reply that is not the expected success stands for (judged on the reply's
+    beginning: every documented sentence is short)."""
+    words = _words(text[:_SCAN_CHARS])
     if write and words.startswith("success"):
         # Reads as a success we cannot check: credit may have moved, so never call it failed.
         return OutcomeUnknownError(

@@ -30,12 +30,15 @@ def inject(
     times: int | None = None,
     probability: float = 1.0,
     reply: str = "",
+    size: int | None = None,
 ) -> SimFault:
     """Make calls of `method` ("*" for every method) misbehave as `kind`.
 
     `times` limits it to that many calls (None: until `clear()`); `probability` makes it
-    strike only some calls; `reply` is what a "sentence" fault answers. Raises ValueError
-    for an unknown method or kind, or nonsense numbers.
+    strike only some calls; `reply` is what a "sentence" fault answers; `delay` is the pause
+    before a "slow" answer or "hang", or between the bytes of a "drip"; `size` is how many
+    bytes a "huge" reply has. Raises ValueError for an unknown method or kind, or nonsense
+    numbers.
     """
     if method != "*" and method not in METHODS:
         raise ValueError(f"Unknown gateway method {method!r}; use one of {', '.join(METHODS)}.")
@@ -43,6 +46,10 @@ def inject(
         raise ValueError(f"Unknown fault {kind!r}; use one of {', '.join(KINDS)}.")
     if delay < 0 or not 0.0 <= probability <= 1.0 or (times is not None and times < 1):
         raise ValueError("delay must be >= 0, probability from 0 to 1, times at least 1.")
+    if kind == "drip" and delay <= 0:
+        raise ValueError('A "drip" fault needs the pause between bytes, e.g. delay=5.')
+    if size is not None and size < 1:
+        raise ValueError("size must be at least 1 byte.")
     if kind == "sentence" and not reply:
         raise ValueError('A "sentence" fault needs the reply to give, e.g. "failed to deduct".')
     return SimFault.objects.create(
@@ -52,6 +59,7 @@ def inject(
         remaining=times,
         probability=probability,
         reply=reply,
+        size=size,
     )
 
 

@@ -172,7 +172,11 @@ def _shape(reply: Reply, fault: SimFault | None) -> Reply:
         reply = replies.truncated(reply)
     disconnect = fault.kind if fault.kind in ("hang", "reset", "refuse") else None
     delay = fault.delay if fault.kind in ("slow", "hang") else 0.0
-    return replace(reply, delay=delay, disconnect=disconnect, fault=fault.kind)
+    drip = fault.delay if fault.kind == "drip" else 0.0
+    size = (fault.size or replies.HUGE_REPLY_BYTES) if fault.kind == "huge" else 0
+    return replace(
+        reply, delay=delay, disconnect=disconnect, fault=fault.kind, drip=drip, size=size
+    )
 
 
 # --- The methods -------------------------------------------------------------------------

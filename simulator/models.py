@@ -105,6 +105,8 @@ class SimFault(models.Model):
         ("truncated", "the right answer cut in half"),
         ("internal_error", "Internal service error"),
         ("sentence", "answer `reply` verbatim"),
+        ("drip", "the right answer, one byte every `delay` seconds"),
+        ("huge", "the right answer padded with spaces to `size` bytes (default 300 MB)"),
     ]
 
     method = models.CharField(max_length=40, default="*")
@@ -114,6 +116,8 @@ class SimFault(models.Model):
     remaining = models.PositiveIntegerField(null=True, blank=True)
     probability = models.FloatField(default=1.0)
     reply = models.TextField(blank=True)
+    # How big a "huge" reply is, in bytes (None: HUGE_REPLY_BYTES).
+    size = models.PositiveBigIntegerField(null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:

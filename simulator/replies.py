@@ -17,6 +17,9 @@ XML = "application/xml;charset=UTF-8"
 
 # Without a read timeout a real hang lasts forever; a minute outlasts any sane client.
 UNBOUNDED_HANG = 60.0
+# A "huge" reply, unless the fault says otherwise: what once grew a worker to 668 MB.
+HUGE_REPLY_BYTES = 300 * 1024 * 1024
+_PADDING_CHUNK = b" " * (64 * 1024)
 
 BALANCE_AUTH_FAILURE = "Error 100: Authentication Failure"
 READ_AUTH_FAILURE = "Authentication failure"
@@ -49,7 +52,9 @@ class Reply:
     `delay` is how long the gateway takes before answering (or before going silent).
     `disconnect` is None for a normal answer, or "hang" (never answers), "reset" (drops the
     connection after reading the request) or "refuse" (never accepted it); then `body` is what
-    would have been said and nobody hears it.
+    would have been said and nobody hears it. `drip` is the pause before each byte of the
+    body (0: all at once); `size`, when set, pads the body with spaces to that many bytes,
+    made as they are sent and never held whole.
     """
 
     status: int
@@ -58,6 +63,25 @@ class Reply:
     delay: float = 0.0
     disconnect: str | None = None
     fault: str = ""
+    drip: float = 0.0
+    size: int = 0
+
+    @property
+    def streamed(self) -> bool:
+        """Whether the body goes out bit by bit (a "drip" or "huge" fault)."""
+        return bool(self.drip or self.size)
+
+    def chunks(self):
+        """The body's bytes in the pieces they are sent in (see `streamed`)."""
+        body = self.body.encode("utf-8")
+        if self.drip:
+            yield from (body[i : i + 1] for i in range(len(body)))
+            return
+        yield body
+        left = self.size - len(body)
+        while left > 0:
+            yield _PADDING_CHUNK[:left]
+            left -= len(_PADDING_CHUNK)
 
 
 def text(body: str) -> Reply:

@@ -6,6 +6,7 @@ exception chain and message, including the URL (with the password) that a real
 """
 
 import io
+import threading
 import time
 from http import HTTPStatus
 from urllib.parse import urlsplit
@@ -55,6 +56,8 @@ class SimulatorAdapter(BaseAdapter):
                 time.sleep(read_timeout)
                 raise _read_timed_out(request, read_timeout)
             time.sleep(reply.delay)
+        if reply.streamed:
+            return _streamed_response(request, reply, read_timeout, connection=self)
         return _response(request, reply, connection=self)
 
     def close(self):
@@ -87,6 +90,55 @@ def _response(request, reply: Reply, *, connection) -> requests.Response:
     response.request = request
     response.connection = connection
     return response
+
+
+def _streamed_response(request, reply: Reply, read_timeout, *, connection) -> requests.Response:
+    """A response whose body comes as a "drip" or "huge" fault sends it: read as it is made,
+    with no length declared, like the gateway writing into a socket."""
+    response = requests.Response()
+    response.status_code = reply.status
+    response.reason = HTTPStatus(reply.status).phrase
+    response.headers = CaseInsensitiveDict(
+        {"Server": "Apache-Coyote/1.1", "Content-Type": reply.content_type}
+    )
+    response.raw = StreamedBody(request, reply, read_timeout)
+    response.encoding = get_encoding_from_headers(response.headers)
+    response.url = request.url
+    response.request = request
+    response.connection = connection
+    return response
+
+
+class StreamedBody(io.RawIOBase):
+    """A body read bit by bit, as from a socket: each `read` waits for the next piece (a
+    drip's pause), a pause longer than the read timeout times out as a socket would, and
+    `shutdown()` ends the wait at once, as shutting the socket does."""
+
+    def __init__(self, request, reply: Reply, read_timeout) -> None:
+        super().__init__()
+        self._request = request
+        self._pieces = reply.chunks()
+        self._pause = reply.drip
+        self._read_timeout = read_timeout
+        self._shut = threading.Event()
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size=-1) -> bytes:
+        if self._pause:
+            too_slow = self._read_timeout is not None and self._pause >= self._read_timeout
+            wait = self._read_timeout if too_slow else self._pause
+            if self._shut.wait(wait):
+                return b""
+            if too_slow:
+                raise _read_timed_out(self._request, self._read_timeout)
+        if self._shut.is_set():
+            return b""
+        return next(self._pieces, b"")
+
+    def shutdown(self) -> None:
+        self._shut.set()
 
 
 def _pool(request) -> HTTPConnectionPool:

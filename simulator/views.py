@@ -6,7 +6,7 @@ import struct
 import time
 from urllib.parse import quote
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from simulator import replies
@@ -37,12 +37,26 @@ def gateway(request, rest=""):
         response = HttpResponse(b"", content_type=replies.TEXT)
         response["X-Simulator-Fault"] = reply.disconnect
         return response
-    response = HttpResponse(reply.body, status=reply.status, content_type=reply.content_type)
+    if reply.streamed:
+        response = StreamingHttpResponse(
+            _sent_slowly(reply), status=reply.status, content_type=reply.content_type
+        )
+    else:
+        response = HttpResponse(reply.body, status=reply.status, content_type=reply.content_type)
     response["Server"] = "Apache-Coyote/1.1"
     # The gateway's 404s and 500s are answers, not the app's errors, and django.request
     # would log each one with its path, password included.
     response._has_been_logged = True
     return response
+
+
+def _sent_slowly(reply):
+    """The body of a "drip" or "huge" reply, as it goes out: no length is declared, so the
+    client only finds out how much is coming by reading it."""
+    for chunk in reply.chunks():
+        if reply.drip:
+            time.sleep(reply.drip)
+        yield chunk
 
 
 def raw_request_path(request) -> str:
