@@ -17,8 +17,9 @@ import logging
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import BaseBackend, ModelBackend
 
+from accounts.identity import canonical_username
 from messaging import gateway
-from messaging.mspace import AuthenticationError, MspaceError
+from messaging.mspace import AuthenticationError, MspaceError, RequestRefusedError
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,19 @@ class GatewayNotAnswering(Exception):
         self.message = error.message
 
 
+def local_account_named(canonical: str):
+    """The site administrator whose username has this canonical form, or None."""
+    candidates = get_user_model()._default_manager.filter(username__iexact=canonical)
+    return next(
+        (
+            user
+            for user in candidates
+            if is_local_account(user) and canonical_username(user.get_username()) == canonical
+        ),
+        None,
+    )
+
+
 def is_local_account(user) -> bool:
     """Whether this user is a site administrator (a local password or staff rights), not a
     reseller who logs in through mSpace."""
@@ -44,6 +58,10 @@ def is_local_account(user) -> bool:
 class MspaceBackend(BaseBackend):
     """Asks the gateway's `login` method; on "user exists" the local user is created or reused.
 
+    The local user is named by the canonical form of the username (`accounts.identity`):
+    "CaseUser", "caseuser" and " CASEUSER" are one person with one ledger. mSpace still
+    receives the username exactly as typed (kept in the session beside the vault).
+
     Only answers the reseller login form, which passes `mspace_login=True`; any other
     `authenticate()` call (the admin's login form) is not its business.
     """
@@ -51,20 +69,25 @@ class MspaceBackend(BaseBackend):
     def authenticate(self, request, username=None, password=None, mspace_login=False):
         if not mspace_login or not username or not password:
             return None
-        existing = get_user_model()._default_manager.filter(username=username).first()
-        if existing is not None and is_local_account(existing):
-            log.warning("mSpace login refused for %r: that name is a local administrator", username)
-            return None
         if request is not None:
-            # The login view's log line tells "locked out" (mSpace never asked) from this.
+            # The lockout page tells "mSpace said no on this try" from "mSpace was not asked".
             request.mspace_was_asked = True
+        # mSpace is asked first, whoever the name belongs to: refusing a local administrator's
+        # name before asking would answer in a fraction of the time and name the local
+        # accounts to anyone with a stopwatch.
         try:
             gateway.client_with(username, password).login()
-        except AuthenticationError:
-            return None  # Django then sends user_login_failed: axes counts it
+        except (AuthenticationError, RequestRefusedError):
+            # Wrong credentials, or a request so large mSpace would not read it: either way a
+            # failed login, which Django reports (user_login_failed) and axes counts.
+            return None
         except MspaceError as error:
             raise GatewayNotAnswering(error) from None
-        user, created = get_user_model()._default_manager.get_or_create(username=username)
+        canonical = canonical_username(username)
+        if local_account_named(canonical) is not None:
+            log.warning("mSpace login refused for %r: that name is a local administrator", username)
+            return None
+        user, created = get_user_model()._default_manager.get_or_create(username=canonical)
         if created:
             user.set_unusable_password()
             user.save(update_fields=["password"])

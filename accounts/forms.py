@@ -1,8 +1,16 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 
+from accounts import throttle
 from accounts.backends import GatewayNotAnswering
+
+# Checked before anything else is done with a login: longer input is refused with a message,
+# never sent to mSpace, hashed, matched or counted. mSpace's own usernames and passwords are
+# far shorter.
+USERNAME_MAX_CHARS = 150
+PASSWORD_MAX_CHARS = 128
 
 
 class MspaceLoginForm(AuthenticationForm):
@@ -14,13 +22,32 @@ class MspaceLoginForm(AuthenticationForm):
 
     # Django's form only tells the browser the limit (maxlength); this checks it on the
     # server as well, before mSpace or the throttle's varchar(255) on PostgreSQL see the name.
-    username = UsernameField(max_length=150, widget=forms.TextInput(attrs={"autofocus": True}))
+    username = UsernameField(
+        max_length=USERNAME_MAX_CHARS, widget=forms.TextInput(attrs={"autofocus": True})
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        max_length=PASSWORD_MAX_CHARS,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={
+            "max_length": (
+                f"A password is at most {PASSWORD_MAX_CHARS} characters; that one is "
+                "%(show_value)d. Please check what was typed or pasted."
+            ),
+        },
+    )
 
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "mSpace did not accept that username and password.",
         "gateway": "mSpace is not answering right now. {reason} Please try again in a moment.",
     }
+
+    @property
+    def focus_password(self) -> bool:
+        """After a failed try the username stays filled in: the cursor goes to the password."""
+        return self.is_bound and bool(self.errors) and not self.has_error("username")
 
     def clean(self):
         username = self.cleaned_data.get("username")
@@ -35,6 +62,20 @@ class MspaceLoginForm(AuthenticationForm):
                     self.error_messages["gateway"].format(reason=error.message), code="gateway"
                 ) from None
             if self.user_cache is None:
-                raise self.get_invalid_login_error()
+                raise self._refusal(username)
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
+
+    def _refusal(self, username: str) -> forms.ValidationError:
+        """mSpace said no: say so and, from the third failure, how many tries are left."""
+        message = self.error_messages["invalid_login"]
+        if self.request is not None:
+            limit = settings.LOGIN_FAILURE_LIMIT
+            left = throttle.tries_left(self.request, username)
+            if left > 0 and limit - left >= min(3, limit - 1):
+                tries = "1 try" if left == 1 else f"{left} tries"
+                message += (
+                    f" {tries} left: after that, logging in as {username} from this device "
+                    f"is paused for {settings.LOGIN_LOCK_MINUTES} minutes."
+                )
+        return forms.ValidationError(message, code="invalid_login")

@@ -29,6 +29,9 @@ from django.utils.crypto import salted_hmac
 
 KEY_COOKIE = "vault"
 _SESSION_KEY = "_vault_ciphertext"
+# The username exactly as typed at login: the local user has its canonical form, but mSpace
+# is always sent what the reseller typed.
+_TYPED_USERNAME = "_mspace_username"
 _KEY_PURPOSE = "accounts.vault.key"
 
 
@@ -36,9 +39,12 @@ class VaultLocked(Exception):
     """The password cannot be read: the session or the key cookie is gone or does not match."""
 
 
-def store(request, password: str) -> None:
-    """Encrypt the password into the session under a new key (set as a cookie on the way out)."""
+def store(request, password: str, *, username: str | None = None) -> None:
+    """Encrypt the password into the session under a new key (set as a cookie on the way out),
+    beside the username as typed, which mSpace is sent."""
     browser_half = secrets.token_urlsafe(32)
+    if username is not None:
+        request.session[_TYPED_USERNAME] = username
     request.session[_SESSION_KEY] = _fernet(browser_half).encrypt(password.encode()).decode()
     request._vault_new_key = browser_half
 
@@ -53,6 +59,11 @@ def reveal(request) -> str:
         return _fernet(browser_half).decrypt(token.encode()).decode()
     except (InvalidToken, ValueError):
         raise VaultLocked from None
+
+
+def gateway_username(request) -> str:
+    """The username to send mSpace: as typed at login (the local user's is canonical)."""
+    return request.session.get(_TYPED_USERNAME) or request.user.get_username()
 
 
 def holds_password(request) -> bool:

@@ -40,9 +40,12 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)  # login(): new session key, new CSRF token
-        vault.store(self.request, form.cleaned_data["password"])
+        typed = form.cleaned_data["username"]
+        vault.store(self.request, form.cleaned_data["password"], username=typed)
         username = form.get_user().get_username()
         throttle.forgive(self.request, username)
+        # This browser proved itself: others' failures never pause its logins as this user.
+        throttle.trust_device(self.request, response, username)
         # Sessions that simply ran out (the browser never came back) still hold a vault
         # ciphertext: sweep them away now rather than wait for `clearsessions`.
         SessionStore.clear_expired()

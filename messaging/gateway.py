@@ -40,7 +40,7 @@ class ResellerGateway:
 
     def __init__(self, request):
         self._request = request
-        self._client = client_with(request.user.get_username(), vault.reveal(request))
+        self._client = client_with(vault.gateway_username(request), vault.reveal(request))
 
     def _call(self, method, *args):
         try:

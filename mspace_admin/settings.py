@@ -112,6 +112,8 @@ SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
 LOGIN_FAILURE_LIMIT = _read(
     "LOGIN_FAILURE_LIMIT", int, 5, check=lambda n: n >= 1, expected="a whole number from 1"
 )
+# The first pause after LOGIN_FAILURE_LIMIT failures; each failure after a pause doubles it.
+LOGIN_LOCK_MINUTES = 15
 TOPUP_MAX = _read(
     "TOPUP_MAX", int, 1_000_000, check=lambda n: n >= 1, expected="a whole number from 1"
 )
@@ -289,34 +291,50 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Throttling (accounts/throttle.py explains the two limits). Counts live in the database
-# (the axes handler below), so every gunicorn worker shares them.
+# Throttling (accounts/throttle.py explains the rules). Counts live in the database (the
+# axes handler below), so every gunicorn worker shares them.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
-# One address guessing across many usernames (spraying) may fail this often in 15 minutes.
-LOGIN_SPRAY_LIMIT = 4 * LOGIN_FAILURE_LIMIT
+# What failures count against: the canonical username, a device that proved itself, or the
+# admin login's own key; never an address (accounts.throttle.throttle_key).
+AXES_USERNAME_CALLABLE = "accounts.throttle.throttle_key"
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 warns that a lock without the address can be dodged by rotating user agents or
+# cookies. Ours cannot: the count is the username's whatever the user agent, and only a
+# device cookie signed by us (earned by logging in) counts apart. Locking by address is
+# exactly what let one address lock out a whole carrier's customers (issue 15).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# The limit, and the pauses growing after it (accounts.throttle.failure_limit).
 AXES_FAILURE_LIMIT = "accounts.throttle.failure_limit"
-AXES_COOLOFF_TIME = timedelta(minutes=15)
-# One username from one address, and (spraying) one address across every username.
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
-# A refused attempt during the lock is not counted again: the lock ends 15 minutes after
-# the last real failure, as the page promises.
+# How long failures are remembered after a key's last one (the pauses are shorter).
+AXES_COOLOFF_TIME = timedelta(days=1)
+# A refused attempt during a pause is not counted again: the pause ends when the page says.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-# Off: axes would clear the whole address's count on any success. The login view forgives
-# only that username's failures from that address (accounts.throttle.forgive).
+# Off: the login view forgives only the key that logged in (accounts.throttle.forgive).
 AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "accounts.throttle.locked_out"  # HTTP 429, plain page, Retry-After
 AXES_VERBOSE = False  # our own log lines say what happened, without axes' banner
 AXES_SENSITIVE_PARAMETERS = ["password"]
-# Which address failures count against: REMOTE_ADDR, or with TRUSTED_PROXY_COUNT proxies of
-# our own in front (nginx, a load balancer) the address the outermost one saw, read from
-# X-Forwarded-For. Leave it 0 unless such a proxy exists: the header is forgeable otherwise.
+# The address recorded with each login attempt: REMOTE_ADDR, or with TRUSTED_PROXY_COUNT
+# proxies of our own in front (nginx, a load balancer) the address the outermost one saw,
+# read from X-Forwarded-For. Leave it 0 unless such a proxy exists: the header is forgeable
+# otherwise.
 TRUSTED_PROXY_COUNT = _read(
     "TRUSTED_PROXY_COUNT",
     int,
-    0,
+    None,
     check=lambda n: 0 <= n <= 5,
     expected="the number of proxies of your own in front of gunicorn, from 0 to 5",
 )
+if TRUSTED_PROXY_COUNT is None:
+    if FORCE_HTTPS:
+        # FORCE_HTTPS trusts X-Forwarded-Proto, so a TLS proxy is assumed to stand in front;
+        # with 0 every visitor would be recorded as that proxy's address.
+        raise ImproperlyConfigured(
+            "FORCE_HTTPS is on, so a TLS proxy (nginx, Caddy) is expected in front of "
+            "gunicorn: set TRUSTED_PROXY_COUNT to the number of such proxies (1 for one "
+            "nginx), or to 0 explicitly if nothing stands in front."
+        )
+    TRUSTED_PROXY_COUNT = 0
 AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_address"
 
 # --- Sessions and cookies -------------------------------------------------------------------

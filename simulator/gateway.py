@@ -40,6 +40,9 @@ EXTRA_SEGMENTS = {
 }
 # The gateway is in Nairobi and stamps its replies with local time.
 GATEWAY_TIME_ZONE = ZoneInfo("Africa/Nairobi")
+# Tomcat's default limit on a request's head (maxHttpHeaderSize): a longer URL is refused
+# with a 400 before the gateway's code sees it.
+MAX_REQUEST_LINE = 8192
 # The gateway runs on Java: noofsms beyond an int is not a number to it.
 _JAVA_INT_MAX = 2_147_483_647
 # Faults that answer instead of the gateway: the call is not carried out.
@@ -129,6 +132,8 @@ def answer_request(raw_path: str, accept: str = "") -> Reply:
     A crash inside the simulator reaches the caller as a Tomcat 500 page, as it would from
     the real gateway.
     """
+    if len(raw_path) > MAX_REQUEST_LINE:
+        return replies.request_too_large()
     rest = path_after_base(raw_path)
     if rest is None:
         return replies.not_found()
@@ -186,8 +191,9 @@ def _authenticate(call: Call) -> SimAccount | None:
     username, password = call.get("username"), call.get("password")
     if not username:
         return None
-    # Top-level accounts first: a client of some book may share a reseller's username.
-    candidates = SimAccount.objects.filter(username=username).order_by(
+    # Top-level accounts first: a client of some book may share a reseller's username. Like
+    # mSpace, one account answers to its username in any case ("CaseUser", "caseuser").
+    candidates = SimAccount.objects.filter(username__iexact=username).order_by(
         F("parent").asc(nulls_first=True), "id"
     )
     return next((a for a in candidates if a.check_password(password)), None)

@@ -117,6 +117,15 @@ def method_not_allowed() -> Reply:
     )
 
 
+def request_too_large() -> Reply:
+    """Tomcat's answer to a request line longer than it will read."""
+    return Reply(
+        400,
+        _tomcat_page(400, "Bad Request", "Request header is too large"),
+        content_type=HTML,
+    )
+
+
 def server_error() -> Reply:
     return Reply(
         500,

@@ -24,6 +24,7 @@ def production_environment(tmp_path, **overrides) -> dict[str, str]:
         "DJANGO_ENV_FILE": "",
         "DEBUG": "False",
         "FORCE_HTTPS": "True",
+        "TRUSTED_PROXY_COUNT": "1",  # one nginx in front, as deploy/ and the README set up
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "sms.example.co.ke",
         "CSRF_TRUSTED_ORIGINS": "https://sms.example.co.ke",
@@ -48,7 +49,8 @@ def test_the_deployment_checklist_is_clean_with_production_settings(tmp_path):
     result = check_deploy(production_environment(tmp_path))
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "System check identified no issues (0 silenced)." in result.stdout
+    # The one silenced check is axes.W006, on purpose (see AXES_LOCKOUT_PARAMETERS).
+    assert "System check identified no issues (1 silenced)." in result.stdout
     assert result.stderr == ""
 
 
