@@ -95,8 +95,9 @@ class SessionLifetimeMiddleware:
 
 
 class GatewayCredentialsMiddleware:
-    """The reseller pages need a reseller logged in through mSpace; the session ends when the
-    vaulted password is gone or mSpace refuses it."""
+    """The reseller pages need a reseller logged in through mSpace whose browser holds the
+    vault's key (both cookies); the session ends when the vaulted password is gone, the key
+    does not open it, or mSpace refuses it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -128,6 +129,16 @@ class GatewayCredentialsMiddleware:
                 request,
                 "The reseller pages act on an mSpace account: log in with your mSpace "
                 "username and password to use them.",
+            )
+            return _to_login(request)
+        if not vault.opens(request):
+            # Both cookies, every time: a `sessionid` alone (copied from a browser, a proxy
+            # log or an old backup) must not show the ledger, the lists or the message texts,
+            # nor act, even on pages that never ask mSpace.
+            log_out(
+                request,
+                "Your session has ended. Please log in again.",
+                reason="vault key missing or wrong",
             )
             return _to_login(request)
         return None

@@ -66,6 +66,16 @@ def gateway_username(request) -> str:
     return request.session.get(_TYPED_USERNAME) or request.user.get_username()
 
 
+def opens(request) -> bool:
+    """Whether this request's key cookie opens this session's vault (both are present and
+    belong together)."""
+    try:
+        reveal(request)
+    except VaultLocked:
+        return False
+    return True
+
+
 def holds_password(request) -> bool:
     """Whether this session has a vaulted password (without opening it)."""
     return _SESSION_KEY in request.session

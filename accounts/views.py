@@ -4,7 +4,6 @@ import logging
 from urllib.parse import urlsplit
 
 from django.contrib.auth import views as auth_views
-from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
@@ -12,6 +11,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts import throttle, vault
 from accounts.backends import is_local_account
 from accounts.forms import MspaceLoginForm
+from accounts.sessions import SessionStore
 
 log = logging.getLogger(__name__)
 

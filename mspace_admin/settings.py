@@ -339,8 +339,9 @@ AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_address"
 
 # --- Sessions and cookies -------------------------------------------------------------------
 # Server-side sessions in the database (never signed cookies): the vault's ciphertext lives
-# there, and every gunicorn worker sees a logout at once.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# there, and every gunicorn worker sees a logout at once. Django's database store, keeping
+# only a hash of each session key, so a database dump holds no usable `sessionid`.
+SESSION_ENGINE = "accounts.sessions"
 # The session row expires after SESSION_IDLE_SECONDS untouched; accounts.middleware also
 # enforces the idle timeout and SESSION_ABSOLUTE_SECONDS, with a message saying why.
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS

@@ -4,9 +4,9 @@ import threading
 
 import requests
 from django.contrib.auth import get_user
-from django.contrib.sessions.backends.db import SessionStore
 from django.test import RequestFactory
 
+from accounts.sessions import SessionStore
 from simulator.models import SimCall
 from simulator.transport import SimulatorAdapter
 

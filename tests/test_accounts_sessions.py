@@ -5,12 +5,12 @@ from unittest.mock import patch
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.test import Client, override_settings
 
 from accounts import vault
 from accounts.middleware import GatewayCredentialsMiddleware
+from accounts.sessions import SessionStore, stored_key
 from messaging import gateway
 from messaging.mspace import AuthenticationError
 from simulator.models import SimAccount
@@ -50,7 +50,7 @@ def test_the_session_key_changes_at_login(client, alice):
 
     new_key = response.cookies["sessionid"].value
     assert new_key and new_key != planted.session_key
-    assert not Session.objects.filter(session_key=planted.session_key).exists()
+    assert not Session.objects.filter(session_key=stored_key(planted.session_key)).exists()
 
 
 def test_the_csrf_token_changes_at_login(alice):
@@ -89,7 +89,7 @@ def test_logout_ends_the_session_and_returns_to_the_login_page(logged_in):
 
     assert response.status_code == 302
     assert response["Location"] == LOGIN_URL
-    assert not Session.objects.filter(session_key=session_key).exists()
+    assert not Session.objects.filter(session_key=stored_key(session_key)).exists()
     assert response.cookies["vault"].value == ""  # the key cookie is deleted
     assert not is_logged_in(logged_in)
 
@@ -176,7 +176,7 @@ def test_an_ended_session_takes_the_vault_with_it(logged_in):
         response = logged_in.get(PAGE)
 
     assert response.cookies["vault"].value == ""
-    assert not Session.objects.filter(session_key=session_key).exists()
+    assert not Session.objects.filter(session_key=stored_key(session_key)).exists()
 
 
 def test_an_expired_session_on_the_login_page_just_shows_the_form(logged_in):
@@ -237,9 +237,9 @@ def test_with_https_forced_every_cookie_is_secure(alice):
 
 
 def test_sessions_live_on_the_server(logged_in):
-    assert django_settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    assert django_settings.SESSION_ENGINE == "accounts.sessions"
     session_key = logged_in.cookies["sessionid"].value
-    row = Session.objects.get(session_key=session_key)
+    row = Session.objects.get(session_key=stored_key(session_key))
     assert row.get_decoded()["_auth_user_id"]
     assert len(session_key) == 32  # the cookie is only a key to that row
 
@@ -286,7 +286,7 @@ def test_when_mspace_refuses_the_stored_password_the_session_ends(logged_in):
         "Please log in again."
     ]
     assert response.cookies["vault"].value == ""
-    assert not Session.objects.filter(session_key=session_key).exists()
+    assert not Session.objects.filter(session_key=stored_key(session_key)).exists()
     assert not is_logged_in(logged_in)  # the browser's old cookie is worthless now
 
 

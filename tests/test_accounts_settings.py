@@ -46,7 +46,7 @@ def test_production_defaults_are_https_and_server_side_sessions():
         "LOGIN_FAILURE_LIMIT": 7,
         "LOGIN_LOCK_MINUTES": 15,
         "TRUSTED_PROXY_COUNT": 1,
-        "SESSION_ENGINE": "django.contrib.sessions.backends.db",
+        "SESSION_ENGINE": "accounts.sessions",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
     }

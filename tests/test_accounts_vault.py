@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.test import Client, override_settings
 
 from accounts import vault
+from accounts.sessions import stored_key
 from tests.accounts_helpers import LOGOUT_URL, post_login, request_from_browser
 from tests.conftest import ALICE_PASSWORD, BOB_PASSWORD
 
@@ -22,7 +23,7 @@ def alice_browser(alice):
 
 
 def session_data(client) -> dict:
-    row = Session.objects.get(session_key=client.cookies["sessionid"].value)
+    row = Session.objects.get(session_key=stored_key(client.cookies["sessionid"].value))
     return row.get_decoded()
 
 
@@ -153,10 +154,10 @@ def test_a_login_sweeps_away_sessions_that_ran_out_with_their_ciphertext(alice_b
     from django.utils import timezone
 
     abandoned = alice_browser.cookies["sessionid"].value
-    Session.objects.filter(session_key=abandoned).update(
+    Session.objects.filter(session_key=stored_key(abandoned)).update(
         expire_date=timezone.now() - timedelta(seconds=1)
     )
 
     post_login(Client(), "bob", BOB_PASSWORD)
 
-    assert not Session.objects.filter(session_key=abandoned).exists()
+    assert not Session.objects.filter(session_key=stored_key(abandoned)).exists()
