@@ -287,6 +287,7 @@ def test_a_huge_balance_reply_is_refused_after_a_small_read(alice_client):
     took = time.monotonic() - started
 
     assert response.status_code == 200
+    assert "larger than any real one" in response.content.decode()
     assert took < BOUND
 
 
