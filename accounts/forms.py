@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import throttle
 from accounts.backends import GatewayNotAnswering
@@ -26,13 +27,13 @@ class MspaceLoginForm(AuthenticationForm):
         max_length=USERNAME_MAX_CHARS, widget=forms.TextInput(attrs={"autofocus": True})
     )
     password = forms.CharField(
-        label="Password",
+        label=gettext_lazy("Password"),
         strip=False,
         max_length=PASSWORD_MAX_CHARS,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         error_messages={
-            "max_length": (
-                f"A password is at most {PASSWORD_MAX_CHARS} characters; that one is "
+            "max_length": gettext_lazy(
+                "A password is at most %(limit_value)d characters; that one is "
                 "%(show_value)d. Please check what was typed or pasted."
             ),
         },
@@ -73,9 +74,12 @@ class MspaceLoginForm(AuthenticationForm):
             limit = settings.LOGIN_FAILURE_LIMIT
             left = throttle.tries_left(self.request, username)
             if left > 0 and limit - left >= min(3, limit - 1):
-                tries = "1 try" if left == 1 else f"{left} tries"
-                message += (
-                    f" {tries} left: after that, logging in as {username} from this device "
-                    f"is paused for {settings.LOGIN_LOCK_MINUTES} minutes."
-                )
+                warning = ngettext(
+                    "%(left)d try left: after that, logging in as %(name)s from this device "
+                    "is paused for %(minutes)d minutes.",
+                    "%(left)d tries left: after that, logging in as %(name)s from this device "
+                    "is paused for %(minutes)d minutes.",
+                    left,
+                ) % {"left": left, "name": username, "minutes": settings.LOGIN_LOCK_MINUTES}
+                message = f"{message} {warning}"
         return forms.ValidationError(message, code="invalid_login")
