@@ -438,16 +438,20 @@ class MspaceClient:
     def _fetch(self, method: str, fields, write: bool, limit: int) -> _Reply | str:
         """The reply, or how the transport failed (see `_classify`)."""
         url = self._url(method, fields)
-        deadline = _Deadline(self._timeout)
-        reply = self._attempt(url, write, limit, deadline)
-        if (
-            not write
-            and reply in ("refused", "dropped")
-            and deadline.remaining() > READ_RETRY_PAUSE
-        ):
-            time.sleep(READ_RETRY_PAUSE)
+        deadline = _Deadline(self._timeout)  # one for the call, a read's second try included
+        _watchdog.watch(deadline)
+        try:
             reply = self._attempt(url, write, limit, deadline)
-        return reply
+            if (
+                not write
+                and reply in ("refused", "dropped")
+                and deadline.remaining() > READ_RETRY_PAUSE
+            ):
+                time.sleep(READ_RETRY_PAUSE)
+                reply = self._attempt(url, write, limit, deadline)
+            return reply
+        finally:
+            deadline.stop_watching()
 
     def _attempt(self, url: str, write: bool, limit: int, deadline: _Deadline) -> _Reply | str:
         """One request, within what is left of `deadline`, its reply read up to `limit` bytes."""
@@ -455,7 +459,6 @@ class MspaceClient:
         if remaining <= 0:
             return "read timeout"
         session, throwaway = self._session_for(write)
-        _watchdog.watch(deadline)
         _calling.deadline = deadline  # our connections register their sockets with it
         try:
             response = session.get(
@@ -480,7 +483,8 @@ class MspaceClient:
             return "read timeout" if deadline.expired else _classify(exc)
         finally:
             _calling.deadline = None
-            deadline.stop_watching()
+            # This attempt's sockets may go back to the pool for someone else's call.
+            deadline.forget_stops()
             if throwaway:
                 session.close()
 
@@ -636,6 +640,10 @@ class _Deadline:
             stops, self._stops = self._stops, []
         for stop in stops:
             _quietly(stop)
+
+    def forget_stops(self) -> None:
+        with self._lock:
+            self._stops = []
 
     def stop_watching(self) -> None:
         with self._lock:

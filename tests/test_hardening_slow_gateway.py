@@ -25,7 +25,7 @@ from messaging.mspace import (
 )
 from simulator import faults
 from tests.conftest import ALICE_PASSWORD
-from tests.mspace_helpers import PASSWORD, FakeGateway, reply
+from tests.mspace_helpers import PASSWORD, FakeGateway, reply, reset
 from tests.send_helpers import a_send
 from tests.topup_helpers import outcome_entry, top_up
 
@@ -128,6 +128,20 @@ def test_a_write_dripping_its_reply_is_an_unknown_outcome_at_the_deadline(gatewa
 
     # The first bytes already read "Successful...": a cut-short reply is never parsed.
     assert isinstance(error, OutcomeUnknownError), error
+    assert took < BOUND
+
+
+def test_a_read_tried_again_is_still_within_the_one_deadline(gateway, monkeypatch):
+    monkeypatch.setattr(mspace, "READ_RETRY_PAUSE", 0.01)
+    gateway.plan.append(reset)  # the first try is dropped: a read is tried again
+    gateway.default = drip_body(b"50" + b" " * 98, pause=0.2)
+
+    error, took = timed(
+        lambda: MspaceClient(gateway.base_url, "u", PASSWORD, timeout=DEADLINE).balance()
+    )
+
+    assert isinstance(error, GatewayUnavailableError), error
+    assert gateway.connections == 2
     assert took < BOUND
 
 
