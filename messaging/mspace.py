@@ -448,7 +448,8 @@ class MspaceClient:
                 and deadline.remaining() > READ_RETRY_PAUSE
             ):
                 time.sleep(READ_RETRY_PAUSE)
-                reply = self._attempt(url, write, limit, deadline)
+                if deadline.remaining() > 0:
+                    reply = self._attempt(url, write, limit, deadline)
             return reply
         finally:
             deadline.stop_watching()
@@ -479,8 +480,12 @@ class MspaceClient:
                 return "too large"
             return _Reply(response.status_code, body.decode("utf-8-sig", "replace"))
         except _TRANSPORT_ERRORS as exc:
-            # The exception (and the URL it carries) stops here.
-            return "read timeout" if deadline.expired else _classify(exc)
+            # The exception (and the URL it carries) stops here. A refusal is a refusal even
+            # at the deadline: nothing was sent, nothing was waited for.
+            failure = _classify(exc)
+            if deadline.expired and failure not in ("refused", "connect timeout"):
+                return "read timeout"
+            return failure
         finally:
             _calling.deadline = None
             # This attempt's sockets may go back to the pool for someone else's call.

@@ -138,6 +138,8 @@ def time_zone_read_from(environment) -> subprocess.CompletedProcess:
             "PATH": os.environ["PATH"],
             "DJANGO_ENV_FILE": "",
             "SECRET_KEY": "k" * 50,
+            # Production settings have FORCE_HTTPS on, which needs the proxy count said.
+            "TRUSTED_PROXY_COUNT": "0",
             **environment,
         },
         cwd=settings.BASE_DIR,
