@@ -65,7 +65,8 @@ def test_the_env_example_passes_the_deployment_checklist(tmp_path):
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "System check identified no issues (0 silenced)." in result.stdout
+    # The one silenced check is axes.W006, on purpose (see AXES_LOCKOUT_PARAMETERS).
+    assert "System check identified no issues (1 silenced)." in result.stdout
 
 
 def test_the_systemd_units_run_what_the_project_has():
