@@ -101,6 +101,8 @@ def watch_settings(**environment):
         "PATH": os.environ["PATH"],
         "DJANGO_ENV_FILE": "",
         "SECRET_KEY": "settings-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        # Production settings have FORCE_HTTPS on, which needs the proxy count said.
+        "TRUSTED_PROXY_COUNT": "0",
         **environment,
     }
     return subprocess.run(
