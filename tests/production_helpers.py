@@ -78,7 +78,8 @@ class Processes:
         self.logs = logs
         self.running: dict[str, subprocess.Popen] = {}
 
-    def start(self, name: str, argv: list[str], environment: dict[str, str]):
+    def start(self, name: str, argv: list[str], environment: dict[str, str], *, listening=None):
+        """Start `argv`; `listening` is a socket the process inherits and serves on."""
         with open(self.logs / f"{name}.log", "ab") as log:
             process = subprocess.Popen(
                 argv,
@@ -88,7 +89,10 @@ class Processes:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,  # its own group: workers die with their master
+                pass_fds=(listening.fileno(),) if listening else (),
             )
+        if listening:
+            listening.close()  # the child holds its own copy
         self.running[name] = process
         return process
 
@@ -133,15 +137,30 @@ class Processes:
         pytest.fail(f"{name} did not answer {url} in {START_SECONDS} s:\n{self.log(name)[-3000:]}")
 
 
-def gunicorn(port: int, *, threads: int) -> list[str]:
-    """The shipped gunicorn configuration, one worker (a node's caches are its own)."""
+def listening_socket() -> tuple[socket.socket, str]:
+    """A socket already bound to a free port and listening, and its http:// address.
+
+    Handed to gunicorn as it is: between asking the OS for a free port and a server binding
+    it, another test run on this machine could take the port, and this test would then talk
+    to that run's server.
+    """
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen(128)
+    listening.set_inheritable(True)
+    return listening, f"http://127.0.0.1:{listening.getsockname()[1]}"
+
+
+def gunicorn(listening: socket.socket, *, threads: int) -> list[str]:
+    """The shipped gunicorn configuration on `listening`, one worker (a node's caches are
+    its own)."""
     return [
         GUNICORN,
         "-c",
         str(REPO / "gunicorn.conf.py"),
         "--no-control-socket",
         "--bind",
-        f"127.0.0.1:{port}",
+        f"fd://{listening.fileno()}",
         "--workers",
         "1",
         "--threads",
@@ -157,19 +176,21 @@ class Shape:
         self.processes = processes
         self.tmp = tmp
         self.secret = secrets.token_urlsafe(50)
-        self.gateway = f"http://127.0.0.1:{free_port()}"
+        self.gateway_socket, self.gateway = listening_socket()
         self.nodes: dict[str, str] = {}
 
     def start_gateway(self):
         environment = production_environment(
             SECRET_KEY=self.secret, FORCE_HTTPS="false", DATABASE_URL=database_url()
         )
-        port = self.gateway.rsplit(":", 1)[1]
         # Threads to spare: a "hang" fault holds one for as long as it lasts.
-        self.processes.start("gateway", gunicorn(int(port), threads=32), environment)
+        listening = self.gateway_socket
+        self.processes.start(
+            "gateway", gunicorn(listening, threads=32), environment, listening=listening
+        )
 
     def start_node(self, name: str, **settings):
-        port = free_port()
+        listening, url = listening_socket()
         environment = production_environment(
             SECRET_KEY=self.secret,
             DATABASE_URL=database_url(),
@@ -177,9 +198,11 @@ class Shape:
             ALLOWED_HOSTS="127.0.0.1,localhost",
             **settings,
         )
-        self.processes.start(f"node-{name}", gunicorn(port, threads=16), environment)
-        self.nodes[name] = f"http://127.0.0.1:{port}"
-        return self.nodes[name]
+        self.processes.start(
+            f"node-{name}", gunicorn(listening, threads=16), environment, listening=listening
+        )
+        self.nodes[name] = url
+        return url
 
     def wait_until_answering(self):
         self.processes.wait_until_answering("gateway", f"{self.gateway}{SIMULATOR_PATH}")
@@ -240,6 +263,26 @@ def production(transactional_db, static_files, tmp_path):
         yield shape
     finally:
         processes.stop_all()
+        shape.gateway_socket.close()
+        _until_only_this_process_uses_the_database()
+
+
+def _until_only_this_process_uses_the_database(seconds=15):
+    """The nodes' server-side sessions outlive a killed node for a moment; pytest-django
+    cannot empty or drop the test database while they last. The database is this test run's
+    own, so what is left after `seconds` is ended."""
+    others = (
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid()"
+    )
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(others)
+            if not cursor.fetchall():
+                return
+            time.sleep(0.2)
+        cursor.execute(f"SELECT pg_terminate_backend(pid) FROM ({others}) AS left_over")  # noqa: S608
 
 
 # --- nginx ---------------------------------------------------------------------------------
@@ -356,7 +399,11 @@ http {{
     check = subprocess.run([*argv, "-t"], capture_output=True, text=True, timeout=30)
     assert check.returncode == 0, check.stderr
     processes.start("nginx", argv, {"PATH": os.environ.get("PATH", "")})
+    # Only this nginx holds the throwaway certificate: an answer that verifies is its own.
     processes.wait_until_answering("nginx", f"https://127.0.0.1:{https_port}/healthz", verify=cert)
+    plain = requests.get(f"http://127.0.0.1:{http_port}/", timeout=10, allow_redirects=False)
+    assert plain.headers.get("Server", "").startswith("nginx"), plain.headers
+    assert processes.running["nginx"].poll() is None, processes.log("nginx")[-3000:]
     return http_port, https_port, cert
 
 
