@@ -1,6 +1,8 @@
 """`make bench`: the app under gunicorn against the simulator with injected latency.
 
-Everything runs on 127.0.0.1 with its own temporary SQLite databases:
+Everything runs on 127.0.0.1 with its own temporary databases: SQLite files, or for the app,
+with BENCH_DATABASE_URL=postgres://USER@HOST:PORT/DB, a PostgreSQL database of its own made
+on that server for the run and dropped after it:
 
 - the simulator, as its own gunicorn process (a separate database, MSPACE_BASE_URL unset so
   it is mounted at /mspaceservice/wr/sms/, hundreds of threads so it never queues), seeded
@@ -33,6 +35,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
@@ -858,6 +861,34 @@ def serve(world, args, started):
         pass
 
 
+@contextlib.contextmanager
+def database_of_its_own(server_url: str | None):
+    """A fresh PostgreSQL database for the app on BENCH_DATABASE_URL's server, dropped on
+    the way out; yields its DATABASE_URL (None: the app's temporary SQLite file)."""
+    if not server_url:
+        yield None
+        return
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(server_url)
+    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
+        raise SystemExit(f"BENCH_DATABASE_URL must be a postgres:// URL, not {server_url!r}")
+    name = f"mspace_bench_{os.getpid()}_{secrets.token_hex(3)}"
+    try:
+        admin = psycopg.connect(server_url.split("?")[0], autocommit=True, connect_timeout=10)
+    except psycopg.Error as error:
+        raise SystemExit(f"PostgreSQL (BENCH_DATABASE_URL) cannot be reached: {error}") from None
+    with admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            yield urlunsplit(parts._replace(path=f"/{name}"))
+        finally:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -877,7 +908,8 @@ def parse_args(argv):
     parser.add_argument(
         "--app-database",
         help="DATABASE_URL for the app; {tmp} is the temporary folder "
-        "(default: sqlite:///{tmp}/app.sqlite3)",
+        "(default: sqlite:///{tmp}/app.sqlite3, or a database of its own on "
+        "BENCH_DATABASE_URL's PostgreSQL server)",
     )
     parser.add_argument(
         "--app-env",
@@ -906,7 +938,10 @@ def main(argv):
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda *_: sys.exit(1))
     tmp = Path(tempfile.mkdtemp(prefix="mspace-bench-"))
+    postgres = None if args.app_database else os.environ.get("BENCH_DATABASE_URL", "").strip()
+    database = database_of_its_own(postgres)
     try:
+        args.app_database = database.__enter__() or args.app_database
         world = World(args, tmp)
         world.build()
         big_user = world.big.read_text()
@@ -949,7 +984,13 @@ def main(argv):
                 "big_book": args.big_book,
                 "simulator": f"gunicorn {args.sim_worker_class} x{args.sim_workers}, "
                 f"{args.sim_threads} threads",
-                "app_database": "sqlite (temporary)" if not args.app_database else "custom",
+                "app_database": (
+                    "postgresql (BENCH_DATABASE_URL, its own database)"
+                    if postgres
+                    else "custom"
+                    if args.app_database
+                    else "sqlite (temporary)"
+                ),
                 "app_env": args.app_env,
                 "dashboard_path": DASHBOARD,
                 "setup_seconds": round(setup_s, 1),
@@ -976,6 +1017,7 @@ def main(argv):
         )
     finally:
         stop_all()
+        database.__exit__(None, None, None)
         if args.keep:
             print(f"kept {tmp}")
         else:
