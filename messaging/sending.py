@@ -7,10 +7,10 @@ words: a refusal says what to do about it, a success says when mSpace took it.
 
 from dataclasses import dataclass
 
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import Max
 
 from messaging import gateway, ledger
+from messaging.balances import shown as shown_balance
 from messaging.models import LedgerEntry
 from messaging.mspace import (
     AuthenticationError,
@@ -85,7 +85,7 @@ def _explained_refusal(error: MspaceError, sms: OutgoingSms, balance_before: int
         )
     if isinstance(error, InsufficientBalanceError):
         balance = (
-            f", and your balance was {intcomma(balance_before)} SMS"
+            f", and your balance was {shown_balance(balance_before)} SMS"
             if balance_before is not None
             else ""
         )

@@ -148,7 +148,7 @@ def test_a_decimal_balance_counts_as_its_whole_part_for_the_top_up_rule(dora):
 
     refused = top_up(dora, "Dora Client", "50")
     assert refused.status_code == 200
-    assert "That is more than your balance of 49 SMS." in refused.content.decode()
+    assert "That is more than your balance of 49.5 SMS." in refused.content.decode()
     assert not LedgerEntry.objects.exists()
 
     entry = outcome_entry(top_up(dora, "Dora Client", "49"))

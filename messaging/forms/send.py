@@ -10,9 +10,9 @@ import re
 
 from django import forms
 from django.conf import settings
-from django.contrib.humanize.templatetags.humanize import intcomma
 
 from messaging import phone
+from messaging.balances import shown as shown_balance
 from messaging.forms.onetime import OneTimeKeyMixin
 from messaging.sms import MAX_PARTS, SmsCount, measure
 
@@ -152,7 +152,7 @@ class SendTestSmsForm(OneTimeKeyMixin):
         if self.balance is not None and count.parts > self.balance:
             raise forms.ValidationError(
                 f"This message costs {count.parts} SMS and your balance is "
-                f"{intcomma(self.balance)} SMS.",
+                f"{shown_balance(self.balance)} SMS.",
                 code="above_balance",
             )
         return text

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.translation import gettext
 
+from messaging.balances import shown as shown_balance
 from messaging.forms.onetime import OneTimeKeyMixin
 from messaging.mspace import UNLIMITED
 
@@ -67,7 +68,7 @@ class TopUpForm(OneTimeKeyMixin):
         # whole part (see messaging.mspace.Balance), so this one comparison covers both.
         if amount > self.balance:
             raise forms.ValidationError(
-                f"That is more than your balance of {intcomma(self.balance)} SMS.",
+                f"That is more than your balance of {shown_balance(self.balance)} SMS.",
                 code="above_balance",
             )
         return amount
