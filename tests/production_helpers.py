@@ -215,6 +215,7 @@ class Shape:
             SECRET_KEY=self.secret,
             DATABASE_URL=database_url(),
             MSPACE_BASE_URL=f"{self.gateway}{SIMULATOR_PATH}",
+            TRUSTED_PROXY_COUNT="0",  # run on the node itself, with no proxy in front
         )
         return subprocess.run(
             [sys.executable, "manage.py", *command],
