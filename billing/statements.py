@@ -18,6 +18,13 @@ from django.utils import timezone
 from billing.models import Payment, Sale
 from billing.money import to_unit
 from billing.sales import receipted
+from messaging.models import LedgerEntry
+
+# Ledger kinds of top-up, and the watch book (watch.models.WatchedAccount.Book) of each.
+_WATCH_BOOK = {
+    LedgerEntry.Kind.CLIENT_TOP_UP: "clients",
+    LedgerEntry.Kind.SUB_ACCOUNT_TOP_UP: "subaccounts",
+}
 
 
 @dataclass(frozen=True)
@@ -71,8 +78,21 @@ class Statement:
         return [s for s in self.sales if s.amount is None]
 
 
-def build(*, name, kind, month, currency, earlier_sales, earlier_payments, sales, payments):
-    """A statement from the rows of the month and the two sums from before it."""
+def build(
+    *,
+    name,
+    kind,
+    month,
+    currency,
+    earlier_sales,
+    earlier_payments,
+    sales,
+    payments,
+    opening_balance=None,
+    closing_balance=None,
+):
+    """A statement from the rows of the month, the two sums from before it, and the SMS
+    balances at its start and end where a history was kept."""
     return Statement(
         name=name,
         kind=kind,
@@ -82,6 +102,8 @@ def build(*, name, kind, month, currency, earlier_sales, earlier_payments, sales
         opening_owed=to_unit(earlier_sales - earlier_payments, currency),
         sales=sorted(sales, key=lambda s: (s.when, s.receipt_number)),
         payments=sorted(payments, key=lambda p: (p.when, p.receipt_number)),
+        opening_balance=opening_balance,
+        closing_balance=closing_balance,
     )
 
 
@@ -119,6 +141,7 @@ def for_account(reseller, kind: str, name: str, month: datetime.date) -> list[St
     sales = receipted(reseller).filter(kind=kind, name=name)
     payments = Payment.objects.filter(reseller=reseller, sale__kind=kind, sale__name=name)
     currencies = sorted(set(sales.values_list("currency", flat=True))) or [None]
+    opening_balance, closing_balance = recorded_balances(reseller, kind, name, start, end)
     statements = []
     for currency in currencies:
         mine = sales.filter(currency=currency) if currency else sales
@@ -141,9 +164,41 @@ def for_account(reseller, kind: str, name: str, month: datetime.date) -> list[St
                         "sale"
                     )
                 ],
+                opening_balance=opening_balance,
+                closing_balance=closing_balance,
             )
         )
     return statements
+
+
+# How close to a moment a watch round must have read the book for its balance then to be
+# known: rounds come every WATCH_MINUTES, so a day without one means nobody was watching.
+_ROUND_NEAR = datetime.timedelta(days=1)
+
+
+def recorded_balances(reseller, kind, name, start, end) -> tuple[int | None, int | None]:
+    """The account's SMS balance at `start` and at `end` (or now, for the current month) from
+    watch's history (issue 16), each None ("not recorded") unless the account was watched
+    then: a balance recorded at or before that moment, and a round that read its book within
+    a day of it."""
+    from watch.models import WatchedAccount, WatchRound
+
+    book = _WATCH_BOOK.get(kind)
+    account = WatchedAccount.objects.filter(reseller=reseller, book=book, name=name).first()
+    if account is None:
+        return None, None
+
+    def balance_at(moment):
+        point = account.points.filter(at__lte=moment).order_by("-at", "-id").first()
+        watched = WatchRound.objects.filter(
+            reseller=reseller,
+            books_read__contains=book,
+            at__gte=moment - _ROUND_NEAR,
+            at__lte=moment + _ROUND_NEAR,
+        ).exists()
+        return point.balance if point and watched else None
+
+    return balance_at(start), balance_at(min(end, timezone.now()))
 
 
 def names_with_activity(reseller, kind: str, month: datetime.date) -> list[str]:

@@ -134,3 +134,63 @@ def test_a_client_with_the_same_name_at_another_reseller_sees_only_their_own(
     page = bob_client.get(URL).content.decode()
     assert 'statement-sales-total">KES 7.00' in page and "QK71ABCD2E" not in page
     assert 'statement-opening">KES 0.00' in page
+
+
+def _watched(reseller, name, points, rounds):
+    """Watch's history (issue 16) of one client: balances from given times, and rounds."""
+    from watch.models import BalancePoint, WatchedAccount, WatchRound
+
+    first, last = points[0][0], points[-1][0]
+    account = WatchedAccount.objects.create(
+        reseller=reseller,
+        book="clients",
+        name=name,
+        balance=points[-1][1],
+        first_seen=first,
+        changed_at=last,
+        seen_at=last,
+    )
+    for when, balance in points:
+        BalancePoint.objects.create(account=account, at=when, balance=balance)
+    for when in rounds:
+        WatchRound.objects.create(
+            reseller=reseller, at=when, source="worker", books_read="own,clients"
+        )
+
+
+def test_a_watched_client_s_statement_gives_its_balances_from_the_history(
+    alices_book, alice_client
+):
+    _watched(
+        alices_book,
+        "Mama Mboga Traders",
+        points=[
+            (at("2026-10-20"), 4200),
+            (at("2026-11-02", hour=11), 5200),
+            (at("2026-11-29"), 870),
+        ],
+        rounds=[at("2026-10-31", hour=23), at("2026-11-30", hour=23), at("2026-12-01", hour=1)],
+    )
+
+    page = alice_client.get(URL).content.decode()
+
+    assert "4,200 SMS" in page  # the balance recorded before November began
+    assert "870 SMS" in page  # the last one recorded before it ended
+    assert "not recorded" not in page
+    csv_or_pdf = pdf_text(alice_client.get(URL + "&format=pdf").content)
+    assert "Opening SMS balance 4,200 SMS" in csv_or_pdf
+
+
+def test_a_balance_is_not_recorded_where_nobody_was_watching_then(alices_book, alice_client):
+    # Watched in October only: the history stops long before November ends, and began after
+    # nothing; a stale October figure must not pass for November's balances.
+    _watched(
+        alices_book,
+        "Mama Mboga Traders",
+        points=[(at("2026-10-20"), 4200)],
+        rounds=[at("2026-10-20"), at("2026-10-25")],
+    )
+
+    page = alice_client.get(URL).content.decode()
+
+    assert page.count("not recorded") == 2
