@@ -316,11 +316,80 @@ def test_the_command_keeps_control_characters_off_the_terminal(db):
     assert out.getvalue().count("\n") == 1
 
 
-def test_the_command_says_why_it_cannot_settle_them_itself():
+def test_the_command_says_why_it_cannot_settle_the_others_itself():
     from messaging.management.commands.reconcile_unknown import Command
 
     assert "password" in Command.help
     assert "session" in Command.help
+    assert "standing credential" in Command.help
+
+
+def _mama_mboga_now() -> int:
+    return int(
+        SimAccount.objects.get(parent__username="alice", username="Mama Mboga Traders").balance
+    )
+
+
+def test_the_command_settles_a_watching_resellers_top_ups_from_the_balances(alice):
+    from tests.watch_helpers import start_watching
+
+    start_watching("alice", ALICE_PASSWORD)
+    now = _mama_mboga_now()
+    went = made_earlier(
+        entry(user("alice"), status=Status.UNKNOWN, amount=500, target_balance_before=now - 500),
+        by=timedelta(hours=1),
+    )
+
+    said = run_command()
+
+    went.refresh_from_db()
+    assert said == (
+        f"settled #{went.pk} as succeeded: {went.reconcile_note}\n"
+        "No unknown outcomes older than 30 minutes.\n"
+    )
+    assert went.status == Status.SUCCEEDED
+    assert went.reconciled_by == "reconcile_unknown (balance check)"
+    assert "rose by exactly 500" in went.reconcile_note
+    assert not top_up_calls().exists()  # read, never topped up again
+
+
+def test_the_command_lists_what_balances_cannot_decide(alice, bob):
+    from tests.watch_helpers import start_watching
+
+    start_watching("alice", ALICE_PASSWORD)
+    now = _mama_mboga_now()
+    unchanged = made_earlier(
+        entry(user("alice"), status=Status.UNKNOWN, target_balance_before=now),
+        by=timedelta(hours=1),
+    )
+    muddied = made_earlier(
+        entry(user("alice"), status=Status.UNKNOWN, target="Jinja Fish", target_balance_before=1),
+        by=timedelta(hours=1),
+    )
+    a_send = made_earlier(
+        entry(
+            user("alice"),
+            kind=LedgerEntry.Kind.TEST_SMS,
+            status=Status.UNKNOWN,
+            target="254712345678",
+        ),
+        by=timedelta(hours=1),
+    )
+    not_watching = made_earlier(
+        entry(user("bob"), status=Status.UNKNOWN, target="Bob Client"), by=timedelta(hours=1)
+    )
+
+    with pytest.raises(CommandError) as raised:
+        out = io.StringIO()
+        call_command("reconcile_unknown", stdout=out)
+
+    said = out.getvalue()
+    assert f"settled #{unchanged.pk} as failed" in said  # unchanged long after: it did not
+    assert "3 ledger entries" in str(raised.value)
+    for left in (muddied, a_send, not_watching):
+        assert f"#{left.pk}\t" in said
+        left.refresh_from_db()
+        assert left.status == Status.UNKNOWN
 
 
 def test_ledger_resolution_and_the_command_agree(db):
