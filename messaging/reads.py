@@ -5,7 +5,7 @@ so that these rules hold in one place:
 
 - Reads are reused for `settings.MSPACE_CACHE_SECONDS` (0: never), per reseller, never
   shared between resellers. The cache holds parsed data, with each book's sorted views and
-  lower-case names computed once, so a page of a 10,000-client book costs a slice, not a
+  folded names computed once, so a page of a 10,000-client book costs a slice, not a
   re-parse or a re-sort.
 - A reused read is never older than the reseller's own last top-up or send. The app runs
   several worker processes, each with its own cache, so clearing one process's copy after a
@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from messaging import gateway
 from messaging.books import CLIENTS, SUB_ACCOUNTS, Book
+from messaging.folding import fold
 from messaging.models import LedgerEntry
 from messaging.mspace import (
     UNLIMITED,
@@ -73,7 +74,7 @@ MAX_KEPT_ROWS = 1_000
 
 @dataclass(frozen=True, slots=True)
 class _View:
-    """A book in one sort order, with each account's case-folded name beside it."""
+    """A book in one sort order, with each account's folded name beside it."""
 
     accounts: tuple[Account, ...]
     folded: tuple[str, ...]
@@ -82,7 +83,7 @@ class _View:
 class AccountBook(Sequence):
     """One read of a client or sub-account list, in the gateway's order.
 
-    Behaves as a read-only sequence of `Account`. Sorted views, case-folded names and the list
+    Behaves as a read-only sequence of `Account`. Sorted views, folded names and the list
     page's rendered rows are worked out on first use and kept with the read, so every later
     page of the same read reuses them.
     """
@@ -117,9 +118,10 @@ class AccountBook(Sequence):
         return self._view(sort).accounts
 
     def find(self, text: str = "", sort: str = DEFAULT_SORT) -> Sequence[Account]:
-        """Accounts whose name contains `text`, ignoring case, in `sort` order."""
+        """Accounts whose name contains `text`, in `sort` order; case, accents, runs of
+        spaces and the kind of apostrophe are ignored (`messaging.folding.fold`)."""
         view = self._view(sort)
-        needle = text.casefold()
+        needle = fold(text)
         if not needle:
             return view.accounts
         return [
@@ -178,8 +180,8 @@ class AccountBook(Sequence):
         if sort in ("name", "-name"):
             accounts, folded = self._accounts, self._folded_names()
             names = [account.name for account in accounts]
-            # Ignoring case first, then as written ("ZEBRA farm" before "Zebra Ltd"): two
-            # stable sorts (the minor key first) instead of a key tuple for every account.
+            # As people read (case and accents ignored), then as written ("ZEBRA farm" before
+            # "Zebra Ltd"): two stable sorts (the minor key first), not a tuple per account.
             order = sorted(range(len(accounts)), key=names.__getitem__, reverse=reverse)
             order.sort(key=folded.__getitem__, reverse=reverse)
         else:
@@ -191,7 +193,7 @@ class AccountBook(Sequence):
         return _View(tuple(accounts[i] for i in order), tuple(folded[i] for i in order))
 
     def _folded_names(self) -> tuple[str, ...]:
-        """Every name case-folded, in the gateway's order: made once per read, and the four
+        """Every name folded, in the gateway's order: made once per read, and the four
         sorted views hold these same strings instead of a copy each (~0.6 MB per copy for a
         10,000-client book)."""
         if self._folded is None:
@@ -200,7 +202,7 @@ class AccountBook(Sequence):
 
 
 def _folded(name: str) -> str:
-    folded = name.casefold()
+    folded = fold(name)
     # A name already in lower case is kept as it is: one string instead of two equal ones.
     return name if folded == name else folded
 
