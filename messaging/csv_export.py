@@ -19,6 +19,9 @@ _FORMULA_STARTERS = ("=", "+", "-", "@")
 _RISKY_FIRST = (*_FORMULA_STARTERS, "\t", "\r")
 # Rows per chunk sent to the browser: one write per row would be thousands of tiny writes.
 _ROWS_PER_CHUNK = 500
+# Excel on Windows reads a CSV without it in a legacy code page and garbles "Café"; with it,
+# every spreadsheet (and Python's "utf-8-sig") knows the file is UTF-8.
+BYTE_ORDER_MARK = "\ufeff"
 
 
 def safe_cell(value):
@@ -47,9 +50,10 @@ class _Echo:
 
 
 def csv_lines(header: Iterable, rows: Iterable[Iterable]) -> Iterable[str]:
-    """The CSV text of `header` and `rows`, every cell made safe, in chunks of many lines."""
+    """The CSV text of `header` and `rows`, every cell made safe, in chunks of many lines;
+    the first chunk starts with the UTF-8 byte-order mark."""
     writer = csv.writer(_Echo())
-    yield writer.writerow([safe_cell(cell) for cell in header])
+    yield BYTE_ORDER_MARK + writer.writerow([safe_cell(cell) for cell in header])
     chunk = []
     for row in rows:
         chunk.append(writer.writerow([safe_cell(cell) for cell in row]))
@@ -61,7 +65,8 @@ def csv_lines(header: Iterable, rows: Iterable[Iterable]) -> Iterable[str]:
 
 
 def csv_response(filename: str, header: Iterable, rows: Iterable[Iterable]):
-    """A streamed download of `rows` under `header`, as `filename` (UTF-8, CRLF lines).
+    """A streamed download of `rows` under `header`, as `filename` (UTF-8 with a byte-order
+    mark, CRLF lines).
 
     `rows` may be a generator: it is consumed while the response is sent, so a long export
     never sits in memory as one string.

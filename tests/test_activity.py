@@ -21,7 +21,9 @@ HEADER = ["time", "kind", "target", "amount", "status", "detail", "message_id"]
 def rows_of(response):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    text = b"".join(response.streaming_content).decode("utf-8")
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf"), "a spreadsheet needs the UTF-8 byte-order mark"
+    text = body.decode("utf-8-sig")
     return list(csv.reader(io.StringIO(text)))
 
 

@@ -47,7 +47,9 @@ def test_none_is_an_empty_cell_and_other_values_become_safe_text():
 
 
 def read(response):
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8"))))
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf"), "a spreadsheet needs the UTF-8 byte-order mark"
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
 
 
 def test_csv_response_streams_a_named_attachment_with_a_header():
