@@ -52,9 +52,7 @@ def test_find_is_a_folded_substring_in_any_order(accounts, text):
 
     for sort in reads.SORTS:
         found = book.find(text, sort)
-        expected = [
-            a for a in plainly_sorted(accounts, sort) if fold(text) in fold(a.name)
-        ]
+        expected = [a for a in plainly_sorted(accounts, sort) if fold(text) in fold(a.name)]
         assert all(a is b for a, b in zip(found, expected, strict=True))
 
 

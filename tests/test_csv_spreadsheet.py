@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 NAMES = ["Café Ngong’ Road", "Ébène Salon", "Mũthoni Mboga", "Duka la Bibi 🎉", "Straße Motors"]
 # Calc's own CSV filter: comma, double quote, UTF-8 (76); the same on the way out.
 UTF8_CSV = "CSV:44,34,76"
-UTF8_CSV_OUT = 'csv:Text - txt - csv (StarCalc):44,34,76'
+UTF8_CSV_OUT = "csv:Text - txt - csv (StarCalc):44,34,76"
 
 
 def read_back_by_calc(csv_bytes: bytes, folder) -> list[list[str]]:
