@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import throttle
 from accounts.backends import GatewayNotAnswering
+from messaging.forms.words import in_own_words
 
 # Checked before anything else is done with a login: longer input is refused with a message,
 # never sent to mSpace, hashed, matched or counted. mSpace's own usernames and passwords are
@@ -44,6 +45,15 @@ class MspaceLoginForm(AuthenticationForm):
         "invalid_login": "mSpace did not accept that username and password.",
         "gateway": "mSpace is not answering right now. {reason} Please try again in a moment.",
     }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].error_messages.update(
+            required="Enter your mSpace username.",
+            max_length="That is longer than any mSpace username (at most 150 characters).",
+        )
+        self.fields["password"].error_messages["required"] = "Enter your mSpace password."
+        in_own_words(self)
 
     @property
     def focus_password(self) -> bool:

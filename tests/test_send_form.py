@@ -179,7 +179,7 @@ def test_a_message_of_eleven_sms_is_refused_saying_how_many_it_needs(name, chara
 
     assert not form.is_valid()
     assert form.errors["message"] == [
-        f"This message needs 11 SMS ({characters} characters); "
+        f"This message needs 11 SMS ({characters:,} characters); "
         "a test SMS can be at most 10 SMS. Shorten it."
     ]
 

@@ -9,6 +9,8 @@ import uuid
 
 from django import forms
 
+from messaging.forms.words import in_own_words
+
 _EXPIRED = "This form has expired. It has been refreshed: please check it and send it again."
 
 
@@ -20,6 +22,7 @@ class OneTimeKeyMixin(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        in_own_words(self)
         if not self.is_bound:
             self.initial.setdefault("form_key", uuid.uuid4())
 

@@ -145,7 +145,7 @@ class SendTestSmsForm(OneTimeKeyMixin):
         count = measure(text)
         if count.parts > MAX_PARTS:
             raise forms.ValidationError(
-                f"This message needs {count.parts} SMS ({count.characters} characters); "
+                f"This message needs {count.parts} SMS ({intcomma(count.characters)} characters); "
                 f"a test SMS can be at most {MAX_PARTS} SMS. Shorten it.",
                 code="too_long",
             )

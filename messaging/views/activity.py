@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from messaging import ledger
 from messaging import reconcile as reconciliation
 from messaging.csv_export import csv_response
+from messaging.forms.words import in_own_words
 from messaging.models import LedgerEntry
 from messaging.mspace import MspaceError
 
@@ -27,9 +28,26 @@ _ANY = [("", "Any")]
 
 
 class ActivityFilter(forms.Form):
-    kind = forms.ChoiceField(choices=_ANY + LedgerEntry.Kind.choices, required=False)
-    status = forms.ChoiceField(choices=_ANY + LedgerEntry.Status.choices, required=False)
-    target = forms.CharField(label="Account or number", max_length=200, required=False)
+    kind = forms.ChoiceField(
+        choices=_ANY + LedgerEntry.Kind.choices,
+        required=False,
+        error_messages={"invalid_choice": "Choose a kind from the list."},
+    )
+    status = forms.ChoiceField(
+        choices=_ANY + LedgerEntry.Status.choices,
+        required=False,
+        error_messages={"invalid_choice": "Choose a status from the list."},
+    )
+    target = forms.CharField(
+        label="Account or number",
+        max_length=200,
+        required=False,
+        error_messages={"max_length": "Search with at most 200 characters."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        in_own_words(self)
 
     def filter(self, entries):
         """`entries` narrowed by whatever was chosen validly; a nonsense value is ignored."""

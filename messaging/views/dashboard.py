@@ -46,6 +46,12 @@ class LowBalanceForm(forms.Form):
         max_value=LOW_BALANCE_MAX,
         help_text="SMS. Clients and sub-accounts with fewer are marked “Low”.",
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "required": "Enter the number of SMS below which an account is running low.",
+            "invalid": "Enter a whole number of SMS, such as 100.",
+            "min_value": "Enter 0 or more SMS.",
+            "max_value": f"Enter at most {LOW_BALANCE_MAX:,} SMS.",
+        },
     )
 
 
