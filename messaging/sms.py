@@ -94,7 +94,7 @@ def describe(count: SmsCount, max_parts: int = MAX_PARTS) -> str:
         encoding = "GSM-7"
     else:
         encoding = f"Unicode (because of {_show(count.culprit)})"
-    sentence = f"{count.characters} {noun} · {count.parts} SMS · {encoding}"
+    sentence = f"{count.characters:,} {noun} · {count.parts} SMS · {encoding}"
     if count.parts > max_parts:
         sentence += f" · too long: at most {max_parts} SMS"
     return sentence

@@ -69,9 +69,9 @@ def test_a_redisplayed_form_counts_the_message_on_the_server(alice_client):
     assert response.status_code == 200
     assert (
         '<span id="message-counter" aria-live="polite" data-max-parts="10">'
-        "1531 characters · 11 SMS · GSM-7 · too long: at most 10 SMS</span>"
+        "1,531 characters · 11 SMS · GSM-7 · too long: at most 10 SMS</span>"
     ) in page
-    assert "This message needs 11 SMS (1531 characters)" in page
+    assert "This message needs 11 SMS (1,531 characters)" in page
     assert long_message in page  # what was typed is kept
 
 

@@ -110,8 +110,8 @@ def test_max_parts_is_ten():
         ("Habari 🎉", "8 characters · 1 SMS · Unicode (because of “🎉”)"),
         ("50\xa0KES", "6 characters · 1 SMS · Unicode (because of U+00A0)"),
         ("tab\there", "8 characters · 1 SMS · Unicode (because of U+0009)"),
-        ("a" * 1530, "1530 characters · 10 SMS · GSM-7"),
-        ("a" * 1531, "1531 characters · 11 SMS · GSM-7 · too long: at most 10 SMS"),
+        ("a" * 1530, "1,530 characters · 10 SMS · GSM-7"),
+        ("a" * 1531, "1,531 characters · 11 SMS · GSM-7 · too long: at most 10 SMS"),
     ],
     ids=lambda value: value[:20] if isinstance(value, str) else str(value),
 )

@@ -104,13 +104,18 @@
     return parts;
   }
 
+  // Thousands grouped as everywhere else in the app: "1,531 characters".
+  function grouped(n) {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+
   function describe(result, maxParts) {
     const limit = maxParts === undefined ? MAX_PARTS : maxParts;
     const noun = result.characters === 1 ? "character" : "characters";
     const encoding = result.encoding === GSM_7
       ? "GSM-7"
       : "Unicode (because of " + show(result.culprit) + ")";
-    let sentence = result.characters + " " + noun + " · " + result.parts + " SMS · " + encoding;
+    let sentence = grouped(result.characters) + " " + noun + " · " + result.parts + " SMS · " + encoding;
     if (result.parts > limit) {
       sentence += " · too long: at most " + limit + " SMS";
     }

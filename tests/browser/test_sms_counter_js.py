@@ -128,11 +128,11 @@ def test_the_counter_says_too_long_past_ten_sms_and_recovers(page):
     counter = page.locator("#message-counter")
 
     page.fill('textarea[name="message"]', "a" * 1531)
-    assert counter.text_content() == "1531 characters · 11 SMS · GSM-7 · too long: at most 10 SMS"
+    assert counter.text_content() == "1,531 characters · 11 SMS · GSM-7 · too long: at most 10 SMS"
     assert counter.get_attribute("class") == "over-limit"
 
     page.fill('textarea[name="message"]', "a" * 1530)
-    assert counter.text_content() == "1530 characters · 10 SMS · GSM-7"
+    assert counter.text_content() == "1,530 characters · 10 SMS · GSM-7"
     assert "over-limit" not in counter.get_attribute("class")
 
 
