@@ -5,12 +5,16 @@ Resellers type numbers the way their clients give them: `0712 345 678`, `+256 77
 refuses it with a reason the reseller can act on. A test SMS costs credit, so a number that
 cannot be a mobile phone is refused here rather than sent to and charged for.
 
-Plain code rather than the `phonenumbers` library: resellers here sell into four countries
-whose mobile ranges fit in a table, and every other country gets the E.164 length check.
+Whether a number is a mobile one is Google's libphonenumber's call (the `phonenumbers`
+package), which knows every country's numbering plan. Kenya and Uganda, where resellers
+sell, also get their own examples in the reasons.
 """
 
 import re
 from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import PhoneNumberType, ValidationResult, geocoder
 
 # Written around and inside numbers; never part of one.
 _SEPARATORS = re.compile(r"[\s\-.()]+")
@@ -18,23 +22,24 @@ _SEPARATORS = re.compile(r"[\s\-.()]+")
 # E.164: at most 15 digits with the country code. Fewer than 8 is no mobile number anywhere.
 _SHORTEST = 8
 _LONGEST = 15
+# Numbers a handset can have. Some countries (the United States, Canada) do not tell their
+# mobile numbers from their landlines, and libphonenumber says "either" for those.
+_CAN_RECEIVE_SMS = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
 @dataclass(frozen=True)
 class MobilePlan:
-    """How mobile numbers look after a country's calling code."""
+    """How mobile numbers look after a country's calling code, for the reasons we give."""
 
     country: str  # as in "a Kenyan mobile number"
     digits: int  # national digits, without the trunk 0
-    prefixes: str  # first national digit of a mobile number
+    starts: str  # how mobile numbers start, as people write them
     example: str  # a national number as people write it
 
 
 MOBILE_PLANS = {
-    "254": MobilePlan("Kenyan", 9, "71", "0712 345 678"),
-    "256": MobilePlan("Ugandan", 9, "7", "0772 123 456"),
-    "255": MobilePlan("Tanzanian", 9, "67", "0754 123 456"),
-    "250": MobilePlan("Rwandan", 9, "7", "0788 123 456"),
+    "254": MobilePlan("Kenyan", 9, "07 or 01", "0712 345 678"),
+    "256": MobilePlan("Ugandan", 9, "07", "0772 123 456"),
 }
 
 
@@ -42,11 +47,10 @@ def normalise(raw: str, default_country_code: str) -> str:
     """`raw` as international digits without "+" (e.g. "254712345678").
 
     A number starting with "+" or "00" carries its country code; one starting with a single
-    "0" is national and gets `default_country_code`. A number without either, exactly as
-    long as a national mobile number of the default country and starting like one
-    ("712 345 678"), is taken as national too; anything else without a prefix must already
-    start with its country code. Kenya, Uganda, Tanzania and Rwanda are checked against their
-    mobile ranges; other countries only against E.164's length.
+    "0" is national and gets `default_country_code`. A number without either that is a
+    mobile number of the default country as it stands ("712 345 678") is taken as national
+    too; anything else without a prefix must already start with its country code. Every
+    number must be a mobile one by its country's numbering plan.
 
     Raises ValueError with a plain sentence saying what is wrong.
     """
@@ -70,33 +74,73 @@ def normalise(raw: str, default_country_code: str) -> str:
         digits = number[2:]
     elif number.startswith("0"):
         digits = default_country_code + number[1:]
-    elif _looks_national(number, default_country_code):
+    elif _is_mobile(default_country_code + number):
         digits = default_country_code + number
     else:
         digits = number
 
     if digits.startswith("0"):
         raise ValueError("After + or 00 comes the country code, which never starts with 0.")
-    plan = _plan_for(digits)
-    if plan is None:
-        return _checked_length(digits)
-    code, plan = plan
-    return code + _checked_mobile(digits[len(code) :], plan)
+    _check_length(digits)
+    _check_mobile(digits)
+    return digits
 
 
-def _looks_national(number: str, default_country_code: str) -> bool:
-    plan = MOBILE_PLANS.get(default_country_code)
-    return plan is not None and len(number) == plan.digits and number[0] in plan.prefixes
+def _parsed(digits: str):
+    try:
+        return phonenumbers.parse("+" + digits)
+    except phonenumbers.NumberParseException:
+        return None
 
 
-def _plan_for(digits: str) -> tuple[str, MobilePlan] | None:
-    for code, plan in MOBILE_PLANS.items():
-        if digits.startswith(code):
-            return code, plan
-    return None
+def _is_mobile(digits: str) -> bool:
+    number = _parsed(digits)
+    return (
+        number is not None
+        and phonenumbers.is_valid_number(number)
+        and phonenumbers.number_type(number) in _CAN_RECEIVE_SMS
+    )
 
 
-def _checked_mobile(national: str, plan: MobilePlan) -> str:
+def _check_length(digits: str) -> None:
+    if not _SHORTEST <= len(digits) <= _LONGEST:
+        shorter_or_longer = "short" if len(digits) < _SHORTEST else "long"
+        raise ValueError(
+            f"That is too {shorter_or_longer} for a mobile number: with its country code it "
+            f"needs {_SHORTEST} to {_LONGEST} digits, and this has {len(digits)}."
+        )
+
+
+def _check_mobile(digits: str) -> None:
+    number = _parsed(digits)
+    if number is None or not number.country_code:
+        raise ValueError(_no_such_country(digits))
+    code = str(number.country_code)
+    plan = MOBILE_PLANS.get(code)
+    if plan is not None:
+        _check_home_mobile(digits[len(code) :], plan, number)
+        return
+    place = _place(number.country_code)
+    if place is None:
+        raise ValueError(_no_such_country(digits))
+    possible = phonenumbers.is_possible_number_with_reason(number)
+    if possible in (ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_ONLY):
+        raise ValueError(f"That is too short for a mobile number with the country code {place}.")
+    if possible == ValidationResult.TOO_LONG:
+        raise ValueError(f"That is too long for a mobile number with the country code {place}.")
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(
+            f"That is not a number in use with the country code {place}: check the digits "
+            f"after +{code}."
+        )
+    if phonenumbers.number_type(number) not in _CAN_RECEIVE_SMS:
+        raise ValueError(
+            f"That is not a mobile number with the country code {place}; only a mobile "
+            "phone can receive SMS."
+        )
+
+
+def _check_home_mobile(national: str, plan: MobilePlan, number) -> None:
     if len(national) != plan.digits:
         shorter_or_longer = "short" if len(national) < plan.digits else "long"
         raise ValueError(
@@ -104,20 +148,27 @@ def _checked_mobile(national: str, plan: MobilePlan) -> str:
             f"{plan.digits} digits after the 0 (like {plan.example}), and this has "
             f"{len(national)}."
         )
-    if national[0] not in plan.prefixes:
-        starts = " or ".join(f"0{prefix}" for prefix in plan.prefixes)
+    if not (
+        phonenumbers.is_valid_number(number)
+        and phonenumbers.number_type(number) in _CAN_RECEIVE_SMS
+    ):
         raise ValueError(
-            f"That is not a {plan.country} mobile number (those start with {starts}); "
+            f"That is not a {plan.country} mobile number (those start with {plan.starts}); "
             f"a landline cannot receive SMS."
         )
-    return national
 
 
-def _checked_length(digits: str) -> str:
-    if not _SHORTEST <= len(digits) <= _LONGEST:
-        shorter_or_longer = "short" if len(digits) < _SHORTEST else "long"
-        raise ValueError(
-            f"That is too {shorter_or_longer} for a mobile number: with its country code it "
-            f"needs {_SHORTEST} to {_LONGEST} digits, and this has {len(digits)}."
-        )
-    return digits
+def _place(country_code: int) -> str | None:
+    """ "+49 (Germany)": the code and the main country using it, or None if none does."""
+    region = phonenumbers.region_code_for_country_code(country_code)
+    example = phonenumbers.example_number(region) if region != "ZZ" else None
+    if example is None:
+        return None
+    return f"+{country_code} ({geocoder.country_name_for_number(example, 'en')})"
+
+
+def _no_such_country(digits: str) -> str:
+    return (
+        f"No country's code starts the way +{digits[:4]}… does: check the country code "
+        f"after the + or 00."
+    )

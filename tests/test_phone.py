@@ -27,18 +27,18 @@ from messaging.phone import normalise
         ("0712\u00a0345\u00a0678", "254712345678"),  # pasted from a document
         ("712 345 678", "254712345678"),  # a national number without its 0
         ("+254 110 123 456", "254110123456"),
-        # Uganda, Tanzania, Rwanda.
+        # Uganda; Tanzania and Rwanda as any other country, by their numbering plans.
         ("+256772123456", "256772123456"),
         ("00256 701 234 567", "256701234567"),
         ("+255 754 123 456", "255754123456"),
         ("+255 621 123 456", "255621123456"),
         ("+250 788 123 456", "250788123456"),
-        # Elsewhere: any plausible E.164 length.
+        # Elsewhere: valid mobile numbers (the US and Canada do not tell them from landlines).
         ("+44 7911 123456", "447911123456"),
         ("+1 (415) 555-2671", "14155552671"),
         ("0049 1512 3456789", "4915123456789"),
-        ("+12 345 678", "12345678"),
-        ("+123 456 789 012 345", "123456789012345"),
+        ("+256 760 123 456", "256760123456"),
+        ("0757 123 456", "254757123456"),
     ],
 )
 def test_it_writes_every_plausible_mobile_number_in_international_form(typed, international):
@@ -70,8 +70,16 @@ def test_a_leading_zero_takes_the_configured_country_code():
         ("041 2345678", "not a Kenyan mobile number"),  # a Mombasa landline
         ("+256 414 123456", "not a Ugandan mobile number"),  # a Kampala landline
         ("+256 772 12345", "too short for a Ugandan mobile number"),
-        ("+255 22 2123456", "not a Tanzanian mobile number"),
-        ("+250 252 123456", "not a Rwandan mobile number"),
+        ("+255 22 2123456", "not a mobile number with the country code +255 (Tanzania)"),
+        ("+250 252 123456", "not a mobile number with the country code +250 (Rwanda)"),
+        # Issue 24: this was accepted and sent as "15550100".
+        ("+1 555 0100", "too short for a mobile number with the country code +1 (United States)"),
+        ("+12 345 678", "too short for a mobile number with the country code +1"),
+        ("+123 456 789 012 345", "too long for a mobile number with the country code +1"),
+        ("+44 1234 567890", "not a mobile number with the country code +44 (United Kingdom)"),
+        ("+49 30 12345678", "not a mobile number with the country code +49 (Germany)"),
+        ("+49 1999 1234567", "not a number in use with the country code +49"),
+        ("+999 1234 5678", "No country's code starts the way +9991"),
         ("+0712345678", "never starts with 0"),
         ("000712345678", "never starts with 0"),
         ("+44 1234", "too short for a mobile number"),
