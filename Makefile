@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DJANGO_ALLOW_ASYNC_UNSAFE := true
 
-.PHONY: run test test-postgres lint bench bench-watch screenshots chromium libreoffice nginx translations clean watch-key
+.PHONY: run test test-postgres lint bench bench-watch screenshots chromium libreoffice nginx translations reset-demo clean watch-key
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -65,6 +65,11 @@ run: $(VENV)/.installed .env translations watch-key
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Open http://127.0.0.1:$(PORT)/ and log in as demo / demo"
 	$(VENV)/bin/honcho start -f Procfile -p $(PORT)
+
+# The demo as it was first: balances, clients, activity. Refuses outside demo mode.
+reset-demo: $(VENV)/.installed .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py reset_demo
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --no-cache .

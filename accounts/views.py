@@ -3,6 +3,7 @@
 import logging
 from urllib.parse import urlsplit
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -66,8 +67,17 @@ class LogoutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             log.info("logout by %r", request.user.get_username())
+        was_logged_in = request.user.is_authenticated
         vault.forget(request)
-        return super().post(request, *args, **kwargs)
+        response = super().post(request, *args, **kwargs)
+        if was_logged_in:
+            # Added after the session was flushed, so it survives into the login page.
+            messages.success(
+                request,
+                "You have logged out. Your mSpace password is no longer kept here; "
+                "log in again to carry on.",
+            )
+        return response
 
 
 def _outcome_of(request, form) -> str:

@@ -16,6 +16,7 @@ class Book:
     slug: str  # as in the URL: /clients/, /subaccounts/
     title: str  # "Clients"
     singular: str  # "client"
+    meaning: str  # what one is, in one line, for someone new to reselling
     ledger_kind: str
     read_method: str  # MspaceClient method listing the book
     top_up_method: str  # MspaceClient method topping one account up
@@ -34,6 +35,10 @@ CLIENTS = Book(
     slug="clients",
     title="Clients",
     singular="client",
+    meaning=(
+        "A client is a business you sell SMS to: it has its own mSpace account, and a "
+        "top-up moves SMS from your balance to it."
+    ),
     ledger_kind=LedgerEntry.Kind.CLIENT_TOP_UP,
     read_method="reseller_clients",
     top_up_method="top_up_client",
@@ -45,6 +50,10 @@ SUB_ACCOUNTS = Book(
     slug="subaccounts",
     title="Sub-accounts",
     singular="sub-account",
+    meaning=(
+        "A sub-account is an account inside your own, such as a branch or a department: a "
+        "top-up moves SMS from your balance to it."
+    ),
     ledger_kind=LedgerEntry.Kind.SUB_ACCOUNT_TOP_UP,
     read_method="sub_accounts",
     top_up_method="top_up_sub_account",

@@ -1,0 +1,38 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from messaging.models import LedgerEntry, ResellerPreferences
+from simulator import seed
+from simulator.models import SimAccount
+
+
+class Command(BaseCommand):
+    help = (
+        "Put the demo back as it was first: the simulator's accounts, balances and calls, and "
+        "the demo users' activity, preferences and sessions. Demo mode only."
+    )
+
+    def handle(self, *args, **options):
+        # Against the real gateway the ledger is the record of real money: never touch it.
+        if not settings.MSPACE_SIMULATOR:
+            raise CommandError(
+                "MSPACE_BASE_URL is set: this is not the demo, and its activity is kept."
+            )
+        with transaction.atomic():
+            usernames = list(
+                SimAccount.objects.filter(parent__isnull=True).values_list("username", flat=True)
+            )
+            users = get_user_model().objects.filter(username__in=usernames)
+            entries, _ = LedgerEntry.objects.filter(reseller__in=users).delete()
+            ResellerPreferences.objects.filter(reseller__in=users).delete()
+            # Everyone logged in to the demo starts again at the login page.
+            Session.objects.all().delete()
+            seed.reset()
+            demo = seed.seed_demo()
+        self.stdout.write(
+            f"Demo reset: {entries} activity entries removed; log in as demo / demo "
+            f"({demo.balance:,} SMS)."
+        )
