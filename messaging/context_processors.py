@@ -1,13 +1,49 @@
+from functools import cached_property
+
 from django.conf import settings
 
+from accounts import vault
+from accounts.backends import is_local_account
 from messaging import reads
+from messaging.mspace import MspaceError
+
+
+class HeaderBalance:
+    """The reseller's balance in the page header, with when it was read, or why it is not
+    shown. Read only when a page's header asks for it (a CSV or a redirect never does)."""
+
+    def __init__(self, request):
+        self._request = request
+
+    @cached_property
+    def _found(self):
+        try:
+            return reads.balance_for_header(self._request), None
+        except MspaceError as error:
+            return (None, None), error.message
+        except vault.VaultLocked:
+            # The page itself decides what an ended session means; the header only says so.
+            return (None, None), "your session has ended; log in again to see it."
+
+    @property
+    def value(self) -> int | None:
+        return self._found[0][0]
+
+    @property
+    def read_at(self):
+        return self._found[0][1]
+
+    @property
+    def problem(self) -> str:
+        return self._found[1] or ""
 
 
 def header(request):
-    """The header's balance is whatever was last read for this reseller: never a gateway call."""
+    """The gateway mode, and for a logged-in reseller the header's balance (read lazily).
+    An administrator has no mSpace account, so no balance either."""
     user = getattr(request, "user", None)
-    logged_in = user is not None and user.is_authenticated
+    reseller = user is not None and user.is_authenticated and not is_local_account(user)
     return {
         "gateway_is_simulator": settings.MSPACE_SIMULATOR,
-        "header_balance": reads.last_known_balance(request) if logged_in else None,
+        "header_balance": HeaderBalance(request) if reseller else None,
     }

@@ -64,7 +64,6 @@ MAX_CACHED_ACCOUNTS = 200_000
 POOL_THREADS = 256  # two per gunicorn thread: each dashboard hands two of its three reads here
 
 _BALANCE = "balance"
-_NOT_CACHED = object()
 
 
 # How many rendered table rows one read keeps (see `AccountBook.table_row`): twenty pages of a
@@ -351,9 +350,9 @@ def balance(request, *, fresh: bool = False) -> int:
 
     Raises `MspaceError` subclasses.
     """
-    value = _read_one(request, _BALANCE, fresh=fresh)
-    request._reads_balance = value
-    return value
+    read = _read_one(request, _BALANCE, fresh=fresh)
+    request._reads_balance = read
+    return read.value
 
 
 def accounts(request, book: Book, *, fresh: bool = False) -> list[Account]:
@@ -367,7 +366,7 @@ def accounts(request, book: Book, *, fresh: bool = False) -> list[Account]:
 
 def account_book(request, book: Book, *, fresh: bool = False) -> AccountBook:
     """Like `accounts`, as an `AccountBook` that keeps its sorted views for later pages."""
-    return _read_one(request, book.slug, fresh=fresh)
+    return _read_one(request, book.slug, fresh=fresh).value
 
 
 def dashboard(request, *, fresh: bool = False) -> DashboardReads:
@@ -393,8 +392,10 @@ def dashboard(request, *, fresh: bool = False) -> DashboardReads:
         )
     for what, future in futures.items():
         found[what] = _remember(user_id, what, _wait_for(future), read_at, started)
-    if not isinstance(found[_BALANCE].value, MspaceError):
-        request._reads_balance = found[_BALANCE].value
+    if isinstance(found[_BALANCE].value, MspaceError):
+        request._reads_failed = found[_BALANCE].value
+    else:
+        request._reads_balance = found[_BALANCE]
     figures = [read for read in found.values() if not isinstance(read.value, MspaceError)]
     return DashboardReads(
         balance=found[_BALANCE].value,
@@ -404,29 +405,29 @@ def dashboard(request, *, fresh: bool = False) -> DashboardReads:
     )
 
 
-def last_known_balance(request) -> int | None:
-    """The balance last read for this reseller, or None; never asks the gateway.
+def balance_for_header(request) -> tuple[int, datetime]:
+    """The balance a page's header shows, and when it was read.
 
-    What this request read wins; otherwise the cached one, however old, unless the ledger
-    shows a top-up or send since it was read.
+    What this request read wins; otherwise a read still usable (cached, or in flight for
+    another page), or a new one. A gateway error this request already met is raised again
+    rather than waited for twice. Raises `MspaceError` subclasses.
     """
-    value = getattr(request, "_reads_balance", _NOT_CACHED)
-    if value is not _NOT_CACHED:
-        return value
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return None
-    read = _cache.get(user.pk, _BALANCE)
-    if read is None or _ledger_changed_since(user.pk, read.read_at):
-        return None
-    return read.value
+    read = getattr(request, "_reads_balance", None)
+    if read is None:
+        failed = getattr(request, "_reads_failed", None)
+        if failed is not None:
+            raise failed
+        balance(request)
+        read = request._reads_balance
+    return read.value, read.read_at
 
 
 def forget(request) -> None:
     """Drop everything read for this reseller in this process (the ledger does it for all
     processes; this frees the memory at once)."""
-    if hasattr(request, "_reads_balance"):
-        del request._reads_balance
+    for kept in ("_reads_balance", "_reads_failed"):
+        if hasattr(request, kept):
+            delattr(request, kept)
     _cache.forget(request.user.pk)
 
 
@@ -447,24 +448,31 @@ def _reader(client, what: str) -> Callable[[], object]:
     return lambda: AccountBook(read_list())
 
 
-def _read_one(request, what: str, *, fresh: bool):
+def _read_one(request, what: str, *, fresh: bool) -> _Read:
+    try:
+        return _read_or_reuse(request, what, fresh=fresh)
+    except MspaceError as error:
+        request._reads_failed = error  # the header says why, without asking again
+        raise
+
+
+def _read_or_reuse(request, what: str, *, fresh: bool) -> _Read:
     user_id = request.user.pk
     if fresh or settings.MSPACE_CACHE_SECONDS <= 0:
         return _read_and_remember(request, what)
     cached = _usable_reads(user_id, (what,))
     if what in cached:
-        return cached[what].value
+        return cached[what]
     # The reseller's other tabs may be asking for the same thing right now: one call to
     # mSpace serves them all (and a 10,000-client book is parsed once, not once a tab).
     return _reads_in_flight.join((user_id, what), lambda: _read_and_remember(request, what))
 
 
-def _read_and_remember(request, what: str):
+def _read_and_remember(request, what: str) -> _Read:
     reader = _reader(gateway.for_reseller(request), what)
     read_at, started = timezone.now(), time.monotonic()
     value = reader()  # a gateway error propagates, and nothing is cached
-    _remember(request.user.pk, what, value, read_at, started)
-    return value
+    return _remember(request.user.pk, what, value, read_at, started)
 
 
 def _usable_reads(user_id: int, wanted) -> dict[str, _Read]:
@@ -500,8 +508,8 @@ def _remember(user_id: int, what: str, value, read_at: datetime, started: float)
     read = _Read(value, read_at, started)
     if isinstance(value, MspaceError):
         return read  # only answers are reused; after a failure the next page asks again
-    # Lists are kept only when they may be reused; the balance is always kept for the
-    # header's "last known" figure.
+    # Lists are kept only when they may be reused; the balance is always kept (the header
+    # may show it while it is usable).
     if what == _BALANCE or settings.MSPACE_CACHE_SECONDS > 0:
         _cache.put(user_id, what, read)
     # Free data for the balance history (watch/), whichever page asked.

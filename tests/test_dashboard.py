@@ -146,6 +146,23 @@ def test_the_header_shows_the_balance_the_dashboard_read(alice_client):
 
     later = page_of(alice_client.get("/clients/"))
     assert 'Balance <strong class="num">5,000</strong> SMS' in later
+    assert read_calls("alice")["balance"] == 1
+
+
+def test_the_header_says_when_its_balance_was_read(alice_client):
+    page = page_of(alice_client.get("/activity/"))
+
+    read_at = re.search(r'read at <time datetime="([^"]+)">(\d\d:\d\d)</time>', page)
+    assert read_at, "the header balance has no time"
+    assert 'Balance <strong class="num">5,000</strong> SMS' in page
+
+
+def test_the_header_says_plainly_why_it_shows_no_balance(alice_client):
+    faults.inject("balance", "http500")
+
+    page = text_of(page_of(alice_client.get("/activity/")))
+
+    assert "Balance not shown: mSpace answered with an error (HTTP 500)" in page
 
 
 def test_a_reseller_who_resells_nothing_sees_a_plain_explanation(charlie_client):

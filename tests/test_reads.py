@@ -153,8 +153,9 @@ def test_reads_are_never_shared_between_resellers(alice_client, bob_client):
     assert bob_figures.balance == 800
     assert [a.name for a in bob_figures.clients] == ["Bob Client"]
     assert read_calls("bob") == {"balance": 1, "resellerclients": 1, "subusers": 1}
-    assert reads.last_known_balance(request_as(bob_client)) == 800
-    assert reads.last_known_balance(request_as(alice_client)) == 5000
+    assert reads.balance_for_header(request_as(bob_client))[0] == 800
+    assert reads.balance_for_header(request_as(alice_client))[0] == 5000
+    assert read_calls("bob")["balance"] == 1  # the header reused the dashboard's read
 
 
 def test_a_new_ledger_entry_drops_the_cached_reads(alice_client):
@@ -243,31 +244,37 @@ def test_forget_drops_one_resellers_reads(alice_client, bob_client):
     assert calls("bob", "balance") == 1
 
 
-# --- The header's last known balance ---------------------------------------------------------
+# --- The header's balance -------------------------------------------------------------------
 
 
-def test_last_known_balance_is_none_before_any_read(alice_client):
-    assert reads.last_known_balance(request_as(alice_client)) is None
-    assert calls("alice", "balance") == 0
+def test_the_header_balance_is_read_when_nothing_was_read_yet(alice_client):
+    value, read_at = reads.balance_for_header(request_as(alice_client))
 
-
-def test_last_known_balance_never_asks_the_gateway(alice_client, settings):
-    settings.MSPACE_CACHE_SECONDS = 0  # even with nothing reusable, the last figure is shown
-    reads.balance(request_as(alice_client))
-
-    assert reads.last_known_balance(request_as(alice_client)) == 5000
+    assert value == 5000
+    assert read_at is not None
     assert calls("alice", "balance") == 1
 
 
-def test_last_known_balance_is_dropped_after_a_ledger_change(alice_client):
+def test_the_header_balance_reuses_a_usable_read(alice_client):
+    reads.balance(request_as(alice_client))
+
+    assert reads.balance_for_header(request_as(alice_client))[0] == 5000
+    assert calls("alice", "balance") == 1
+
+
+def test_the_header_balance_is_read_again_after_a_ledger_change(alice_client):
+    from simulator.models import SimAccount
+
     request = request_as(alice_client)
     reads.balance(request)
     make_entry(request.user)
+    SimAccount.objects.filter(username="alice").update(balance=4990)
 
-    assert reads.last_known_balance(request_as(alice_client)) is None
+    assert reads.balance_for_header(request_as(alice_client))[0] == 4990
+    assert calls("alice", "balance") == 2
 
 
-def test_last_known_balance_prefers_what_this_request_read(alice_client):
+def test_the_header_balance_prefers_what_this_request_read(alice_client):
     from simulator.models import SimAccount
 
     reads.balance(request_as(alice_client))
@@ -275,7 +282,19 @@ def test_last_known_balance_prefers_what_this_request_read(alice_client):
     request = request_as(alice_client)
     reads.balance(request, fresh=True)
 
-    assert reads.last_known_balance(request) == 10
+    assert reads.balance_for_header(request)[0] == 10
+    assert calls("alice", "balance") == 2
+
+
+def test_the_header_balance_does_not_ask_again_after_this_request_met_an_error(alice_client):
+    request = request_as(alice_client)
+    faults.inject("resellerclients", "http500")
+    with pytest.raises(MspaceError):
+        reads.account_book(request, CLIENTS)
+
+    with pytest.raises(MspaceError):
+        reads.balance_for_header(request)
+    assert calls("alice", "balance") == 0
 
 
 # --- Memory bound ---------------------------------------------------------------------------
