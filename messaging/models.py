@@ -72,6 +72,33 @@ class LedgerEntry(models.Model):
     def is_top_up(self):
         return self.kind != self.Kind.TEST_SMS
 
+    @property
+    def sms_moved(self) -> int | None:
+        """SMS this entry took from the reseller's balance: the amount if it went through, 0
+        if it did not (a failed test SMS is not charged), None while nobody knows."""
+        if self.status == self.Status.SUCCEEDED:
+            return self.amount
+        if self.status == self.Status.FAILED:
+            return 0
+        return None
+
+    @property
+    def balance_after(self) -> int | None:
+        """The reseller's balance just after, from the one read just before; None until the
+        outcome is known or if no balance was read."""
+        moved = self.sms_moved
+        if moved is None or self.balance_before is None:
+            return None
+        return self.balance_before - moved
+
+    @property
+    def target_balance_after(self) -> int | None:
+        """The topped-up account's balance just after, worked out the same way."""
+        moved = self.sms_moved
+        if not self.is_top_up or moved is None or self.target_balance_before is None:
+            return None
+        return self.target_balance_before + moved
+
 
 class ResellerPreferences(models.Model):
     """What a reseller chose on their dashboard, remembered between sessions."""

@@ -15,7 +15,18 @@ from tests.topup_helpers import entry, outcome_entry, top_up, user
 
 Status = LedgerEntry.Status
 Kind = LedgerEntry.Kind
-HEADER = ["time", "kind", "target", "amount", "status", "detail", "message_id"]
+HEADER = [
+    "time",
+    "kind",
+    "target",
+    "amount",
+    "status",
+    "detail",
+    "message_id",
+    "sender_id",
+    "message",
+    "balance_after",
+]
 
 
 def rows_of(response):
@@ -338,3 +349,128 @@ def test_resellers_cannot_open_the_admin(alice_client, ledgers):
     response = alice_client.get("/admin/messaging/ledgerentry/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+# --- Issue 24: what was charged, balances after, dates, clearer buttons, more CSV ----------
+
+
+def sms_cells(response) -> dict[str, str]:
+    html = response.content.decode()
+    rows = re.findall(
+        r'class="activity-target">([^<]*)</td>\s*<td data-label="SMS" class="num">(.*?)</td>',
+        html,
+        re.DOTALL,
+    )
+    return {target: " ".join(re.sub(r"<[^>]+>", " ", cell).split()) for target, cell in rows}
+
+
+def test_the_sms_column_shows_what_was_charged_or_moved(alice_client, ledgers):
+    failed_sms = entry(
+        user("alice"), kind=Kind.TEST_SMS, target="254733000000", amount=1, status=Status.FAILED
+    )
+
+    cells = sms_cells(alice_client.get("/activity/"))
+
+    assert cells[failed_sms.target] == "0 (not charged)"
+    assert cells["254712345678"] == "2"
+    assert cells["Jinja Fish"] == "0 (20 not moved)"
+    assert cells["alice-nairobi"] == "75 or 0 (not known yet)"
+    assert cells["Mama Mboga Traders"] == "500"
+
+
+def test_an_entry_shows_the_balances_before_and_after(alice_client, alice):
+    sent = entry(
+        user("alice"),
+        target="Jinja Fish",
+        amount=300,
+        balance_before=5000,
+        target_balance_before=0,
+    )
+
+    page = " ".join(
+        re.sub(r"<[^>]+>", " ", alice_client.get(f"/activity/{sent.pk}/").content.decode()).split()
+    )
+
+    assert "Your balance before 5,000 SMS" in page
+    assert "Jinja Fish before 0 SMS" in page
+    assert "Your balance after 4,700 SMS" in page
+    assert "Jinja Fish after 300 SMS" in page
+
+
+def test_an_entry_of_unknown_outcome_shows_no_balance_after(alice_client, alice):
+    unsure = entry(user("alice"), status=Status.UNKNOWN, balance_before=5000)
+
+    page = alice_client.get(f"/activity/{unsure.pk}/").content.decode()
+
+    assert "Your balance before" in page
+    assert "Your balance after" not in page
+
+
+def test_the_entry_page_buttons_say_what_they_open(alice_client, ledgers):
+    top_up_page = alice_client.get(f"/activity/{ledgers[0].pk}/").content.decode()
+    sms_page = alice_client.get(f"/activity/{ledgers[3].pk}/").content.decode()
+
+    assert ">See this top-up with the balances now</a>" in top_up_page
+    assert ">See this test SMS as it was sent</a>" in sms_page
+    assert "Outcome page" not in top_up_page + sms_page
+
+
+@pytest.mark.parametrize(
+    ("query", "targets"),
+    [
+        ({"date_from": "2026-11-02"}, ["254712345678", "alice-nairobi"]),
+        ({"date_to": "2026-11-01"}, ["Jinja Fish", "Mama Mboga Traders"]),
+        ({"date_from": "2026-11-02", "date_to": "2026-11-02"}, ["alice-nairobi"]),
+        ({"date_from": "2026-11-02", "kind": "test_sms"}, ["254712345678"]),
+        ({"date_to": "2026-10-31"}, []),
+    ],
+)
+def test_it_filters_by_date_range(alice_client, ledgers, query, targets):
+    nairobi = timezone.get_fixed_timezone(180)
+    days = ["2026-11-01 09:00", "2026-11-01 23:30", "2026-11-02 00:15", "2026-11-03 08:00"]
+    for one, day in zip(ledgers[:4], days, strict=True):
+        made = timezone.datetime.fromisoformat(day).replace(tzinfo=nairobi)
+        LedgerEntry.objects.filter(pk=one.pk).update(created_at=made)
+
+    assert listed_targets(alice_client.get("/activity/", query)) == targets
+
+
+def test_a_date_filter_that_cannot_be_used_says_why(alice_client, ledgers):
+    html = alice_client.get(
+        "/activity/", {"date_from": "2026-13-45", "kind": "test_sms"}
+    ).content.decode()
+
+    assert "From: Enter a date as year-month-day, such as 2026-11-30." in html
+    assert listed_targets_from(html) == ["254712345678"]  # the other filters still apply
+
+
+def test_dates_the_wrong_way_round_are_explained(alice_client, ledgers):
+    html = alice_client.get(
+        "/activity/", {"date_from": "2026-11-30", "date_to": "2026-11-01"}
+    ).content.decode()
+
+    assert "To: “To” is before “From”: choose a later date." in html
+
+
+def test_the_csv_gains_sender_id_message_and_balance_after(alice_client, alice):
+    entry(
+        user("alice"),
+        kind=Kind.TEST_SMS,
+        target="254712345678",
+        amount=1,
+        sender_id="ALICESHOP",
+        message="Habari, Café Ngong’ Road",
+        balance_before=5000,
+    )
+
+    rows = rows_of(alice_client.get("/activity/", {"format": "csv"}))
+
+    assert rows[0][:7] == ["time", "kind", "target", "amount", "status", "detail", "message_id"]
+    assert rows[0][7:] == ["sender_id", "message", "balance_after"]
+    assert rows[1][7:] == ["ALICESHOP", "Habari, Café Ngong’ Road", "4999"]
+
+
+def listed_targets_from(html):
+    return re.findall(
+        r'<td data-label="Account or number" class="activity-target">([^<]*)</td>', html
+    )

@@ -23,11 +23,37 @@ from messaging.models import LedgerEntry
 from messaging.mspace import MspaceError
 
 ROWS_PER_PAGE = 50
-CSV_COLUMNS = ("time", "kind", "target", "amount", "status", "detail", "message_id")
+# SPEC §4's columns first, in their order; what was added later comes after them.
+CSV_COLUMNS = (
+    "time",
+    "kind",
+    "target",
+    "amount",
+    "status",
+    "detail",
+    "message_id",
+    "sender_id",
+    "message",
+    "balance_after",
+)
+FILTERS = ("date_from", "date_to", "kind", "status", "target")
 _ANY = [("", "Any")]
+_DATE_WORDS = "Enter a date as year-month-day, such as 2026-11-30."
 
 
 class ActivityFilter(forms.Form):
+    date_from = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _DATE_WORDS},
+    )
+    date_to = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _DATE_WORDS},
+    )
     kind = forms.ChoiceField(
         choices=_ANY + LedgerEntry.Kind.choices,
         required=False,
@@ -49,18 +75,34 @@ class ActivityFilter(forms.Form):
         super().__init__(*args, **kwargs)
         in_own_words(self)
 
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("date_from"), cleaned.get("date_to")
+        if first and last and first > last:
+            self.add_error("date_to", "“To” is before “From”: choose a later date.")
+        return cleaned
+
     def filter(self, entries):
-        """`entries` narrowed by whatever was chosen validly; a nonsense value is ignored."""
-        chosen = self.cleaned_data if self.is_valid() else {}
-        for field in ("kind", "status", "target"):
-            value = chosen.get(field) or ""
+        """`entries` narrowed by every filter chosen validly; a nonsense one is left out (and
+        `errors` says why). Dates are whole days in the reseller's time zone."""
+        self.is_valid()
+        chosen = self.cleaned_data
+        lookups = {
+            "date_from": "created_at__date__gte",
+            "date_to": "created_at__date__lte",
+            "kind": "kind",
+            "status": "status",
+            "target": "target",
+        }
+        for field, lookup in lookups.items():
+            value = chosen.get(field)
             if value:
-                entries = entries.filter(**{field: value})
+                entries = entries.filter(**{lookup: value})
         return entries
 
     def query(self, **extra) -> str:
         """The query string for these filters (only the ones set), plus `extra`."""
-        params = {k: self.data.get(k) for k in ("kind", "status", "target") if self.data.get(k)}
+        params = {k: self.data.get(k) for k in FILTERS if self.data.get(k)}
         params.update(extra)
         return f"?{urlencode(params)}" if params else ""
 
@@ -68,7 +110,8 @@ class ActivityFilter(forms.Form):
 @login_required
 @require_GET
 def activity(request):
-    """The reseller's entries, filtered by `?kind=&status=&target=`; `?format=csv` exports."""
+    """The reseller's entries, filtered by `?date_from=&date_to=&kind=&status=&target=`;
+    `?format=csv` exports them."""
     own = LedgerEntry.objects.filter(reseller=request.user)
     filters = ActivityFilter(request.GET)
     entries = filters.filter(own).order_by("-created_at", "-id")
@@ -85,7 +128,14 @@ def activity(request):
             "filters": filters,
             "page": page,
             "entries": page.object_list,
-            "filtered": any(request.GET.get(k) for k in ("kind", "status", "target")),
+            "filtered": any(request.GET.get(k) for k in FILTERS),
+            "filter_problems": [
+                f"{filters.fields[name].label or name.capitalize()}: {problem}"
+                if name in filters.fields
+                else problem
+                for name, problems in filters.errors.items()
+                for problem in problems
+            ],
             "targets": own.order_by().values_list("target", flat=True).distinct()[:500],
             "csv_url": reverse("messaging:activity") + filters.query(format="csv"),
             "previous_url": filters.query(page=page.previous_page_number())
@@ -168,4 +218,7 @@ def _csv_rows(entries):
             entry.status,
             " ".join(part for part in (entry.detail, entry.reconcile_note) if part),
             entry.message_id,
+            entry.sender_id,
+            entry.message,
+            entry.balance_after,
         )
