@@ -29,10 +29,12 @@ CHECK_FIRST = "Check before trying again."
 
 @dataclass(frozen=True)
 class Balances:
-    """The reseller's own balance and their book of accounts, as mSpace gave them."""
+    """The reseller's own balance and their book of accounts, by name as people read them."""
 
     reseller: int
     accounts: list[Account]
+    # The same read, searchable (`messaging.picker`); None when made by hand.
+    listing: reads.AccountBook | None = None
 
     def of(self, name: str) -> int | None:
         """The balance of the account called `name`, or None if it is not in the book."""
@@ -45,11 +47,13 @@ def read_balances(request, book, *, fresh: bool) -> Balances:
     `fresh=True` asks mSpace now, as validating a top-up must; otherwise a recent copy may do
     (any ledger change makes the copy stale, see `messaging.reads`).
     """
-    return Balances(
-        reseller=reads.balance(request, fresh=fresh),
-        # A row mSpace sent unreadably is shown in the lists but cannot be chosen here.
-        accounts=[a for a in reads.accounts(request, book, fresh=fresh) if a.balance >= 0],
-    )
+    reseller = reads.balance(request, fresh=fresh)
+    listing = reads.account_book(request, book, fresh=fresh)
+    # A row mSpace sent unreadably is shown in the lists but cannot be chosen here.
+    readable = [a for a in listing.sorted_by("name") if a.balance >= 0]
+    if len(readable) != len(listing):
+        listing = reads.AccountBook(readable)
+    return Balances(reseller=reseller, accounts=readable, listing=listing)
 
 
 def unsettled(reseller, book, name) -> LedgerEntry | None:

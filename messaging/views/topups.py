@@ -18,12 +18,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from billing.topup import TopUpPayment
-from messaging import ledger, topups
+from messaging import ledger, picker, topups
 from messaging.balances import after
 from messaging.books import BOOK_FOR_KIND
 from messaging.forms.topup import TopUpForm, parse_amount
 from messaging.models import LedgerEntry
 from messaging.mspace import MspaceError, NotAuthorizedError
+from messaging.reads import AccountBook
 
 _EXPIRED = (
     "This form had already been used. It has been refreshed: please check it and send it again."
@@ -41,6 +42,12 @@ def top_up(request, book):
     except MspaceError as error:
         return _unreadable(request, book, error)
     wanted = request.GET.get("name", "")
+    search = request.GET.get("q", "")
+    if not wanted and search:
+        # A search that finds exactly one account has chosen it.
+        matches = picker.choices_for(_listing(balances), search=search)
+        if matches.found == 1:
+            wanted = matches.options[0].name
     known = balances.of(wanted) is not None
     # `?amount_paid=` previews a top-up by amount paid (billing), as `?noofsms=` does.
     query = request.GET if "amount_paid" in request.GET else None
@@ -61,6 +68,7 @@ def top_up(request, book):
         amount=_previewable(typed, balances.reseller),
         not_in_list=wanted if wanted and not known else "",
         payment=payment,
+        search=search,
     )
 
 
@@ -198,6 +206,10 @@ def _previewable(typed: str, balance: int) -> int | None:
     return amount if amount <= balance else None
 
 
+def _listing(balances) -> AccountBook:
+    return balances.listing if balances.listing is not None else AccountBook(balances.accounts)
+
+
 def _page(
     request,
     book,
@@ -209,6 +221,7 @@ def _page(
     not_in_list="",
     open_entry=None,
     payment=None,
+    search="",
 ):
     target_balance = balances.of(chosen) if chosen else None
     return render(
@@ -219,6 +232,7 @@ def _page(
             "form": form,
             "balance": balances.reseller,
             "accounts": balances.accounts,
+            "choices": picker.choices_for(_listing(balances), search=search, chosen=chosen),
             "chosen": chosen,
             "target_balance": target_balance,
             "amount": amount,
