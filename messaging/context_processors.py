@@ -18,12 +18,15 @@ class HeaderBalance:
     @cached_property
     def _found(self):
         try:
-            return reads.balance_for_header(self._request), None
+            found = reads.balance_for_header(self._request)
         except MspaceError as error:
             return (None, None), error.message
         except vault.VaultLocked:
             # The page itself decides what an ended session means; the header only says so.
             return (None, None), "your session has ended; log in again to see it."
+        if found is None:
+            return (None, None), "it is read again on the next page you open."
+        return found, None
 
     @property
     def value(self) -> int | None:

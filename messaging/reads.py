@@ -64,6 +64,7 @@ MAX_CACHED_ACCOUNTS = 200_000
 POOL_THREADS = 256  # two per gunicorn thread: each dashboard hands two of its three reads here
 
 _BALANCE = "balance"
+_SESSION_KEY = "last_balance"  # [value, ISO time read], for the header on every worker
 
 
 # How many rendered table rows one read keeps (see `AccountBook.table_row`): twenty pages of a
@@ -352,6 +353,7 @@ def balance(request, *, fresh: bool = False) -> int:
     """
     read = _read_one(request, _BALANCE, fresh=fresh)
     request._reads_balance = read
+    _keep_in_session(request, read)
     return read.value
 
 
@@ -396,6 +398,7 @@ def dashboard(request, *, fresh: bool = False) -> DashboardReads:
         request._reads_failed = found[_BALANCE].value
     else:
         request._reads_balance = found[_BALANCE]
+        _keep_in_session(request, found[_BALANCE])
     figures = [read for read in found.values() if not isinstance(read.value, MspaceError)]
     return DashboardReads(
         balance=found[_BALANCE].value,
@@ -405,21 +408,52 @@ def dashboard(request, *, fresh: bool = False) -> DashboardReads:
     )
 
 
-def balance_for_header(request) -> tuple[int, datetime]:
-    """The balance a page's header shows, and when it was read.
+def balance_for_header(request) -> tuple[int, datetime] | None:
+    """The balance a page's header shows, and when it was read; None if this page should not
+    ask mSpace for it.
 
-    What this request read wins; otherwise a read still usable (cached, or in flight for
-    another page), or a new one. A gateway error this request already met is raised again
-    rather than waited for twice. Raises `MspaceError` subclasses.
+    In order: what this request read; the last read kept in this process or in the session
+    (so every worker knows it), if no top-up or send was recorded since; otherwise, on a GET,
+    a read now (shared with any in flight). A gateway error this request already met is
+    raised again rather than waited for twice; other pages (a refused POST) never ask.
+    Raises `MspaceError` subclasses.
     """
     read = getattr(request, "_reads_balance", None)
     if read is None:
         failed = getattr(request, "_reads_failed", None)
         if failed is not None:
             raise failed
+        read = _last_read_balance(request)
+    if read is None:
+        if request.method not in ("GET", "HEAD"):
+            return None
         balance(request)
         read = request._reads_balance
     return read.value, read.read_at
+
+
+def _last_read_balance(request) -> _Read | None:
+    user_id = request.user.pk
+    candidates = [_cache.get(user_id, _BALANCE)]
+    kept = getattr(request, "session", {}).get(_SESSION_KEY)
+    if kept:
+        candidates.append(_Read(kept[0], datetime.fromisoformat(kept[1]), 0.0))
+    candidates = [read for read in candidates if read is not None]
+    if not candidates:
+        return None
+    newest = max(candidates, key=lambda read: read.read_at)
+    return None if _ledger_changed_since(user_id, newest.read_at) else newest
+
+
+def _keep_in_session(request, read: _Read) -> None:
+    """Every worker's header can show the balance this one read (sessions live in the
+    database); written only when it changed, so most pages save no session."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    kept = [read.value, read.read_at.isoformat()]
+    if session.get(_SESSION_KEY) != kept:
+        session[_SESSION_KEY] = kept
 
 
 def forget(request) -> None:
