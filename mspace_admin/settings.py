@@ -117,6 +117,11 @@ LOGIN_LOCK_MINUTES = 15
 TOPUP_MAX = _read(
     "TOPUP_MAX", int, 1_000_000, check=lambda n: n >= 1, expected="a whole number from 1"
 )
+# A top-up of at least this many SMS (or of half the reseller's balance or more) asks for a
+# second, explicit confirmation showing the amount in words.
+TOPUP_CONFIRM_ABOVE = _read(
+    "TOPUP_CONFIRM_ABOVE", int, 10_000, check=lambda n: n >= 1, expected="a whole number from 1"
+)
 DEFAULT_COUNTRY_CODE = _read(
     "DEFAULT_COUNTRY_CODE",
     str,

@@ -103,6 +103,7 @@ def test_a_replay_after_success_shows_the_first_outcome_without_a_new_call(alice
 
 def test_a_replay_shows_the_first_outcome_even_when_the_form_would_now_be_refused(alice_client):
     data = a_top_up(alice_client, "Mama Mboga Traders", "4000")
+    data["confirmed_amount"] = "4000"  # a large top-up, confirmed (issue 24)
     first = outcome_entry(alice_client.post(CLIENT_TOPUP, data))  # alice has 1,000 left
     again = alice_client.post(CLIENT_TOPUP, data)
     assert outcome_entry(again).pk == first.pk

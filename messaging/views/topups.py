@@ -11,6 +11,7 @@ The POST is handled in an order that keeps money safe:
 """
 
 import uuid
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,12 +19,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from billing.topup import TopUpPayment
-from messaging import ledger, picker, topups
+from messaging import large_topup, ledger, picker, topups
 from messaging.balances import after
 from messaging.books import BOOK_FOR_KIND
 from messaging.forms.topup import TopUpForm, parse_amount
 from messaging.models import LedgerEntry
 from messaging.mspace import MspaceError, NotAuthorizedError
+from messaging.number_words import in_words
 from messaging.reads import AccountBook
 
 _EXPIRED = (
@@ -93,6 +95,13 @@ def _post(request, book):
     if form.is_valid() & payment.is_valid():  # `&`: both forms show their errors at once
         name, amount = form.cleaned_data["name"], form.cleaned_data["noofsms"]
         open_entry = topups.unsettled(request.user, book, name)
+        if (
+            open_entry is None
+            and large_topup.is_large(amount, balances.reseller)
+            and not large_topup.is_confirmed(request.POST, amount)
+        ):
+            # Nothing claimed, nothing sent: the same key goes on to the confirmation.
+            return _confirmation(request, book, form, balances, payment)
         if open_entry is None:
             payment.promise(form_key=form.cleaned_data["form_key"], name=name, sms=amount)
             try:
@@ -246,6 +255,38 @@ def _page(
             and ledger.needs_checking(open_entry),
             "list_url": book.list_url(),
             **(payment.page_context() if payment else {}),
+        },
+    )
+
+
+def _confirmation(request, book, form, balances, payment):
+    """The second step of a large top-up: the amount in words, both balances after it."""
+    name, amount = form.cleaned_data["name"], form.cleaned_data["noofsms"]
+    target_balance = form.target_balance()
+    # The payment taken (billing) goes on with the confirmation, and back to the form if the
+    # reseller changes the amount, so confirming a large top-up never drops it.
+    payment_kept = [
+        (field, request.POST[field]) for field in payment.form.fields if request.POST.get(field)
+    ]
+    change_query = urlencode([("name", name), ("noofsms", amount), *payment_kept])
+    return render(
+        request,
+        "messaging/topup_confirm.html",
+        {
+            "book": book,
+            "form_key": form.cleaned_data["form_key"],
+            "name": name,
+            "amount": amount,
+            "amount_in_words": in_words(amount),
+            "balance": balances.reseller,
+            "balance_after": after(balances.reseller, -amount),
+            "target_balance": target_balance,
+            "target_balance_after": after(target_balance, amount)
+            if target_balance is not None
+            else None,
+            "confirmed_field": large_topup.CONFIRMED_FIELD,
+            "payment_kept": payment_kept,
+            "change_url": f"{book.top_up_url()}?{change_query}",
         },
     )
 

@@ -50,6 +50,10 @@
     var now = box.querySelector("[data-now=target]");
     now.textContent = chosen ? shownAfter(target, 0) + " SMS" : "choose one above";
 
+    // Warned while typing; the server refuses it all the same.
+    var over = form.querySelector("[data-over-balance]");
+    if (over) over.hidden = !(amount !== null && amount > balance.whole);
+
     var afters = box.querySelectorAll(".topup-after");
     afters[0].hidden = !fits;
     afters[1].hidden = !(fits && chosen);
