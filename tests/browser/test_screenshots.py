@@ -10,7 +10,7 @@ import struct
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, SCREENSHOT_DIR, screenshots_wanted
+from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOT_DIR, screenshots_wanted, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -113,3 +113,27 @@ def test_the_readme_screenshots_show_a_receipt_and_a_statement(reseller, tmp_pat
         width, height = png_size(folder / f"{name}.png")
         assert width == DESKTOP["width"]
         assert height >= DESKTOP["height"]
+
+
+def test_the_readme_screenshots_show_the_phone_list_and_a_large_top_up_confirmed(
+    open_page, tmp_path
+):
+    folder = SCREENSHOT_DIR if screenshots_wanted() else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+
+    phone = open_page(logged_in=True, viewport=PHONE)
+    phone.goto("/clients/?sort=balance")
+    expect(phone.locator("table.account-list tbody tr").first.locator(".badge-low")).to_be_visible()
+    calm(phone)
+    phone.screenshot(path=folder / "phone-list.png")
+
+    desktop = open_page(logged_in=True)
+    desktop.goto("/clients/topup/?name=Kariakor+Shoe+Makers")
+    desktop.get_by_label("Number of SMS").fill("12500")
+    submit(desktop, "Top up")
+    expect(desktop.locator("#amount-in-words")).to_have_text("Twelve thousand five hundred SMS")
+    calm(desktop)
+    desktop.screenshot(path=folder / "topup-confirm.png", full_page=True)
+
+    assert png_size(folder / "phone-list.png") == (PHONE["width"], PHONE["height"])
+    assert png_size(folder / "topup-confirm.png")[0] == DESKTOP["width"]
