@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts import throttle
 from accounts.backends import GatewayNotAnswering
@@ -49,10 +49,10 @@ class MspaceLoginForm(AuthenticationForm):
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].error_messages.update(
-            required="Enter your mSpace username.",
-            max_length="That is longer than any mSpace username (at most 150 characters).",
+            required=gettext("Enter your mSpace username."),
+            max_length=gettext("That is longer than any mSpace username (at most 150 characters)."),
         )
-        self.fields["password"].error_messages["required"] = "Enter your mSpace password."
+        self.fields["password"].error_messages["required"] = gettext("Enter your mSpace password.")
         in_own_words(self)
 
     @property

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import throttle, vault
@@ -74,8 +75,10 @@ class LogoutView(auth_views.LogoutView):
             # Added after the session was flushed, so it survives into the login page.
             messages.success(
                 request,
-                "You have logged out. Your mSpace password is no longer kept here; "
-                "log in again to carry on.",
+                gettext(
+                    "You have logged out. Your mSpace password is no longer kept here; "
+                    "log in again to carry on."
+                ),
             )
         return response
 

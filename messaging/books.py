@@ -7,6 +7,7 @@ lives here, once, and views take a book instead of repeating themselves.
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from messaging.models import LedgerEntry
 
@@ -35,7 +36,7 @@ CLIENTS = Book(
     slug="clients",
     title="Clients",
     singular="client",
-    meaning=(
+    meaning=_(
         "A client is a business you sell SMS to: it has its own mSpace account, and a "
         "top-up moves SMS from your balance to it."
     ),
@@ -50,7 +51,7 @@ SUB_ACCOUNTS = Book(
     slug="subaccounts",
     title="Sub-accounts",
     singular="sub-account",
-    meaning=(
+    meaning=_(
         "A sub-account is an account inside your own, such as a branch or a department: a "
         "top-up moves SMS from your balance to it."
     ),

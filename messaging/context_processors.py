@@ -1,6 +1,7 @@
 from functools import cached_property
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from accounts import vault
 from accounts.backends import is_local_account
@@ -23,9 +24,9 @@ class HeaderBalance:
             return (None, None), error.message
         except vault.VaultLocked:
             # The page itself decides what an ended session means; the header only says so.
-            return (None, None), "your session has ended; log in again to see it."
+            return (None, None), gettext("your session has ended; log in again to see it.")
         if found is None:
-            return (None, None), "it is read again on the next page you open."
+            return (None, None), gettext("it is read again on the next page you open.")
         return found, None
 
     @property

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 
 import phonenumbers
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from phonenumbers import PhoneNumberType, ValidationResult, geocoder
 
 # Written around and inside numbers; never part of one.
@@ -31,15 +33,15 @@ _CAN_RECEIVE_SMS = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE
 class MobilePlan:
     """How mobile numbers look after a country's calling code, for the reasons we give."""
 
-    country: str  # as in "a Kenyan mobile number"
+    country: str  # as in "a Kenyan mobile number" (in Kiswahili "ya Kenya")
     digits: int  # national digits, without the trunk 0
     starts: str  # how mobile numbers start, as people write them
     example: str  # a national number as people write it
 
 
 MOBILE_PLANS = {
-    "254": MobilePlan("Kenyan", 9, "07 or 01", "0712 345 678"),
-    "256": MobilePlan("Ugandan", 9, "07", "0772 123 456"),
+    "254": MobilePlan(_("Kenyan"), 9, _("07 or 01"), "0712 345 678"),
+    "256": MobilePlan(_("Ugandan"), 9, "07", "0772 123 456"),
 }
 
 
@@ -57,15 +59,18 @@ def normalise(raw: str, default_country_code: str) -> str:
     # "+254 (0)712 345 678": the bracketed trunk 0 is dialled at home only.
     number = _SEPARATORS.sub("", (raw or "").replace("(0)", ""))
     if not number:
-        raise ValueError("Enter the mobile number to send to.")
+        raise ValueError(gettext("Enter the mobile number to send to."))
     international = number.startswith("+")
     if international:
         number = number[1:]
     stray = next((ch for ch in number if not "0" <= ch <= "9"), None)
     if stray is not None:
         raise ValueError(
-            f"A phone number has only digits (spaces, dashes and a leading + are fine); "
-            f"“{stray}” cannot be part of one."
+            gettext(
+                "A phone number has only digits (spaces, dashes and a leading + are fine); "
+                "“%(stray)s” cannot be part of one."
+            )
+            % {"stray": stray}
         )
 
     if international:
@@ -80,7 +85,9 @@ def normalise(raw: str, default_country_code: str) -> str:
         digits = number
 
     if digits.startswith("0"):
-        raise ValueError("After + or 00 comes the country code, which never starts with 0.")
+        raise ValueError(
+            gettext("After + or 00 comes the country code, which never starts with 0.")
+        )
     _check_length(digits)
     _check_mobile(digits)
     return digits
@@ -104,11 +111,17 @@ def _is_mobile(digits: str) -> bool:
 
 def _check_length(digits: str) -> None:
     if not _SHORTEST <= len(digits) <= _LONGEST:
-        shorter_or_longer = "short" if len(digits) < _SHORTEST else "long"
-        raise ValueError(
-            f"That is too {shorter_or_longer} for a mobile number: with its country code it "
-            f"needs {_SHORTEST} to {_LONGEST} digits, and this has {len(digits)}."
-        )
+        if len(digits) < _SHORTEST:
+            reason = gettext(
+                "That is too short for a mobile number: with its country code it needs "
+                "%(least)s to %(most)s digits, and this has %(count)s."
+            )
+        else:
+            reason = gettext(
+                "That is too long for a mobile number: with its country code it needs "
+                "%(least)s to %(most)s digits, and this has %(count)s."
+            )
+        raise ValueError(reason % {"least": _SHORTEST, "most": _LONGEST, "count": len(digits)})
 
 
 def _check_mobile(digits: str) -> None:
@@ -125,36 +138,64 @@ def _check_mobile(digits: str) -> None:
         raise ValueError(_no_such_country(digits))
     possible = phonenumbers.is_possible_number_with_reason(number)
     if possible in (ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_ONLY):
-        raise ValueError(f"That is too short for a mobile number with the country code {place}.")
+        raise ValueError(
+            gettext("That is too short for a mobile number with the country code %(place)s.")
+            % {"place": place}
+        )
     if possible == ValidationResult.TOO_LONG:
-        raise ValueError(f"That is too long for a mobile number with the country code {place}.")
+        raise ValueError(
+            gettext("That is too long for a mobile number with the country code %(place)s.")
+            % {"place": place}
+        )
     if not phonenumbers.is_valid_number(number):
         raise ValueError(
-            f"That is not a number in use with the country code {place}: check the digits "
-            f"after +{code}."
+            gettext(
+                "That is not a number in use with the country code %(place)s: check the "
+                "digits after +%(code)s."
+            )
+            % {"place": place, "code": code}
         )
     if phonenumbers.number_type(number) not in _CAN_RECEIVE_SMS:
         raise ValueError(
-            f"That is not a mobile number with the country code {place}; only a mobile "
-            "phone can receive SMS."
+            gettext(
+                "That is not a mobile number with the country code %(place)s; only a mobile "
+                "phone can receive SMS."
+            )
+            % {"place": place}
         )
 
 
 def _check_home_mobile(national: str, plan: MobilePlan, number) -> None:
     if len(national) != plan.digits:
-        shorter_or_longer = "short" if len(national) < plan.digits else "long"
+        if len(national) < plan.digits:
+            reason = gettext(
+                "That is too short for a %(country)s mobile number: it needs %(digits)s "
+                "digits after the 0 (like %(example)s), and this has %(count)s."
+            )
+        else:
+            reason = gettext(
+                "That is too long for a %(country)s mobile number: it needs %(digits)s "
+                "digits after the 0 (like %(example)s), and this has %(count)s."
+            )
         raise ValueError(
-            f"That is too {shorter_or_longer} for a {plan.country} mobile number: it needs "
-            f"{plan.digits} digits after the 0 (like {plan.example}), and this has "
-            f"{len(national)}."
+            reason
+            % {
+                "country": plan.country,
+                "digits": plan.digits,
+                "example": plan.example,
+                "count": len(national),
+            }
         )
     if not (
         phonenumbers.is_valid_number(number)
         and phonenumbers.number_type(number) in _CAN_RECEIVE_SMS
     ):
         raise ValueError(
-            f"That is not a {plan.country} mobile number (those start with {plan.starts}); "
-            f"a landline cannot receive SMS."
+            gettext(
+                "That is not a %(country)s mobile number (those start with %(starts)s); "
+                "a landline cannot receive SMS."
+            )
+            % {"country": plan.country, "starts": plan.starts}
         )
 
 
@@ -168,7 +209,7 @@ def _place(country_code: int) -> str | None:
 
 
 def _no_such_country(digits: str) -> str:
-    return (
-        f"No country's code starts the way +{digits[:4]}… does: check the country code "
-        f"after the + or 00."
-    )
+    return gettext(
+        "No country's code starts the way +%(start)s… does: check the country code after "
+        "the + or 00."
+    ) % {"start": digits[:4]}

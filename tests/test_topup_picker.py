@@ -90,14 +90,14 @@ def test_a_big_book_lists_the_first_hundred_and_offers_a_search(big_client):
 
     assert 'id="account-search"' in html
     assert options_of(html) == [f"Duka {n:04d}" for n in range(1, picker.SHOWN_AT_MOST + 1)]
-    assert "The first 100 of 1,000 clients by name are listed below" in text_of(html)
+    assert "The first 100 of 1,000 by name are listed below" in text_of(html)
 
 
 def test_a_search_narrows_the_list_without_script(big_client):
     html = big_client.get("/clients/topup/", {"q": "duka 042"}).content.decode()
 
     assert options_of(html) == [f"Duka 042{n}" for n in range(10)]
-    assert "10 of 1,000 clients match “duka 042”." in text_of(html)
+    assert "10 of 1,000 match “duka 042”." in text_of(html)
 
 
 def test_a_search_with_one_match_chooses_it(big_client):
@@ -110,7 +110,7 @@ def test_a_search_with_no_match_says_so(big_client):
     html = big_client.get("/clients/topup/", {"q": "nobody"}).content.decode()
 
     assert options_of(html) == []
-    assert "No client matches “nobody”" in text_of(html)
+    assert "Nothing matches “nobody”" in text_of(html)
 
 
 def test_an_account_beyond_the_first_hundred_can_be_topped_up(big_client):

@@ -6,8 +6,9 @@ reseller should read the same voice there as everywhere else.
 """
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-CONTROL_CHARACTER = (
+CONTROL_CHARACTER = _(
     "This box has an invisible control character in it (U+0000), pasted with the text. "
     "Type the text again instead of pasting it."
 )

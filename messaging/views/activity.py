@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from messaging import ledger
@@ -38,18 +39,18 @@ CSV_COLUMNS = (
 )
 FILTERS = ("date_from", "date_to", "kind", "status", "target")
 _ANY = [("", "Any")]
-_DATE_WORDS = "Enter a date as year-month-day, such as 2026-11-30."
+_DATE_WORDS = _("Enter a date as year-month-day, such as 2026-11-30.")
 
 
 class ActivityFilter(forms.Form):
     date_from = forms.DateField(
-        label="From",
+        label=_("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _DATE_WORDS},
     )
     date_to = forms.DateField(
-        label="To",
+        label=_("To"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _DATE_WORDS},
@@ -57,18 +58,18 @@ class ActivityFilter(forms.Form):
     kind = forms.ChoiceField(
         choices=_ANY + LedgerEntry.Kind.choices,
         required=False,
-        error_messages={"invalid_choice": "Choose a kind from the list."},
+        error_messages={"invalid_choice": _("Choose a kind from the list.")},
     )
     status = forms.ChoiceField(
         choices=_ANY + LedgerEntry.Status.choices,
         required=False,
-        error_messages={"invalid_choice": "Choose a status from the list."},
+        error_messages={"invalid_choice": _("Choose a status from the list.")},
     )
     target = forms.CharField(
         label="Account or number",
         max_length=200,
         required=False,
-        error_messages={"max_length": "Search with at most 200 characters."},
+        error_messages={"max_length": _("Search with at most 200 characters.")},
     )
 
     def __init__(self, *args, **kwargs):
@@ -79,7 +80,7 @@ class ActivityFilter(forms.Form):
         cleaned = super().clean()
         first, last = cleaned.get("date_from"), cleaned.get("date_to")
         if first and last and first > last:
-            self.add_error("date_to", "“To” is before “From”: choose a later date.")
+            self.add_error("date_to", _("“To” is before “From”: choose a later date."))
         return cleaned
 
     def filter(self, entries):

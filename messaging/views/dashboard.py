@@ -9,11 +9,13 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from messaging import balances, reads
@@ -46,13 +48,18 @@ class LowBalanceForm(forms.Form):
         max_value=LOW_BALANCE_MAX,
         help_text="SMS. Clients and sub-accounts with fewer are marked “Low”.",
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        error_messages={
-            "required": "Enter the number of SMS below which an account is running low.",
-            "invalid": "Enter a whole number of SMS, such as 100.",
-            "min_value": "Enter 0 or more SMS.",
-            "max_value": f"Enter at most {LOW_BALANCE_MAX:,} SMS.",
-        },
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Set per form, in the language of the page being shown.
+        self.fields["low_balance"].error_messages.update(
+            required=gettext("Enter the number of SMS below which an account is running low."),
+            invalid=gettext("Enter a whole number of SMS, such as 100."),
+            min_value=gettext("Enter 0 or more SMS."),
+            max_value=gettext("Enter at most %(limit)s SMS.")
+            % {"limit": intcomma(LOW_BALANCE_MAX)},
+        )
 
 
 @login_required
