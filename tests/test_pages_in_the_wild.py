@@ -125,7 +125,10 @@ def test_an_unlimited_reseller_may_top_up_more_than_any_balance(una):
     assert re.search(r'data-after="reseller">Unlimited<', page)
     assert re.search(r'data-after="target">1,000,049.5<', page)
 
-    entry = outcome_entry(top_up(una, "Bungoma Sugar Outgrowers", "1000000"))
+    # A large top-up, confirmed on its second page (issue 24).
+    entry = outcome_entry(
+        top_up(una, "Bungoma Sugar Outgrowers", "1000000", confirmed_amount="1000000")
+    )
 
     assert entry.status == LedgerEntry.Status.SUCCEEDED
     outcome = text_of(una.get(f"/topups/{entry.pk}/"))
@@ -151,7 +154,8 @@ def test_a_decimal_balance_counts_as_its_whole_part_for_the_top_up_rule(dora):
     assert "That is more than your balance of 49.5 SMS." in refused.content.decode()
     assert not LedgerEntry.objects.exists()
 
-    entry = outcome_entry(top_up(dora, "Dora Client", "49"))
+    # All but half a SMS of the balance: confirmed on its second page (issue 24).
+    entry = outcome_entry(top_up(dora, "Dora Client", "49", confirmed_amount="49"))
     assert entry.status == LedgerEntry.Status.SUCCEEDED
     assert "Your balance now 0.5 SMS" in text_of(dora.get(f"/topups/{entry.pk}/"))
 

@@ -100,7 +100,7 @@ def test_a_large_top_up_is_confirmed_with_its_amount_in_words(reseller):
     expect(reseller.get_by_role("heading", level=1)).to_have_text("Confirm a large top-up")
     expect(reseller.locator("#amount-in-words")).to_have_text("Twelve thousand five hundred SMS")
     expect(reseller.locator("#confirm-balance-after")).to_have_text("12,500")
-    expect(reseller.locator("#confirm-target-after")).to_have_text(f"{before + 12_500:,}")
+    expect(reseller.locator("#confirm-target-after")).to_have_text(f"{int(before) + 12_500:,}")
     assert SimCall.objects.filter(method="resellerclienttopup").count() == 0
 
     reseller.get_by_role("button", name="Yes, top up 12,500 SMS").dblclick()
