@@ -50,7 +50,10 @@ class MspaceLoginForm(AuthenticationForm):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].error_messages.update(
             required=gettext("Enter your mSpace username."),
-            max_length=gettext("That is longer than any mSpace username (at most 150 characters)."),
+            max_length=gettext(
+                "That is longer than any mSpace username: at most %(limit_value)s characters "
+                "(it has %(show_value)s)."
+            ),
         )
         self.fields["password"].error_messages["required"] = gettext("Enter your mSpace password.")
         in_own_words(self)
