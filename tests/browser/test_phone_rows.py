@@ -43,7 +43,14 @@ def test_each_account_is_one_compact_row_on_a_phone(open_page, path):
         # the four labelled lines of a card.
         tallest = max(box["name"]["height"], box["action"]["height"])
         assert row.bounding_box()["height"] <= tallest + 16, name
-        assert box["action"]["height"] < 48, name  # "Top up" on one line
+        assert box["action"]["height"] < 48, name  # "Top up" and "History" on one line
+        # Issue 16's Days left stays inside the account's row, under its balance.
+        days = row.locator("td.days-left")
+        if days.inner_text().strip():
+            days_box, row_box = days.bounding_box(), row.bounding_box()
+            assert row_box["y"] <= days_box["y"], name
+            assert days_box["y"] + days_box["height"] <= row_box["y"] + row_box["height"] + 1, name
+            assert abs(days_box["x"] - box["balance"]["x"]) < 2, name
     assert fits_without_sideways_scrolling(phone)
 
 
@@ -63,6 +70,7 @@ def test_the_column_titles_stay_visible_above_the_rows(open_page):
 
     expect(phone.locator("table.account-list thead th").first).to_be_visible()
     assert phone.locator("table.account-list thead th").nth(1).inner_text().startswith("Balance")
+    expect(phone.locator("table.account-list thead th.days-left")).to_be_visible()
 
 
 def test_the_test_sms_outcome_gives_the_message_the_whole_width(open_page):
