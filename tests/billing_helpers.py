@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from billing import sales
 from billing.models import BusinessProfile
 from billing.sales import Promise
-from tests.topup_helpers import entry, outcome_entry, top_up, user
+from tests.topup_helpers import confirmed, entry, outcome_entry, top_up, user
 
 
 def set_prices(username, default="0.50", currency="KES", buying=None, **details):
@@ -27,9 +27,10 @@ def set_prices(username, default="0.50", currency="KES", buying=None, **details)
 
 
 def paid_top_up(client, name="Mama Mboga Traders", noofsms="", **payment):
-    """Send the top-up form with a payment; the settled ledger entry."""
+    """Send the top-up form with a payment; the settled ledger entry. A large top-up is
+    confirmed on its second page, which must carry the payment on."""
     fields = {"payment": "paid", "method": "mpesa", "reference": "QK71ABCD2E", **payment}
-    return outcome_entry(top_up(client, name=name, noofsms=noofsms, **fields))
+    return outcome_entry(confirmed(client, top_up(client, name=name, noofsms=noofsms, **fields)))
 
 
 def pdf_text(content: bytes) -> str:

@@ -60,7 +60,9 @@ def test_it_lists_who_owes_what_oldest_first(alices_money, alice_client):
 
 def test_the_money_csv_has_the_same_figures(alices_money, alice_client):
     response = alice_client.get("/money/?format=csv")
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(
+        csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+    )
     now, last, _ = alices_money
     months = {r["month"]: r for r in rows if r["section"] == "month"}
     assert months[f"{now:%Y-%m}"]["sales"] == "1005.00"

@@ -72,7 +72,7 @@ def test_the_statement_pdf_reads_back_the_same_figures(alices_book, alice_client
 
 def test_the_statement_csv_has_every_line_as_an_exact_decimal(alices_book, alice_client):
     response = alice_client.get(URL + "&format=csv")
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][:6] == ["date", "line", "receipt", "sms", "price", "amount"]
     lines = [(r[1], r[3], r[5]) for r in rows[1:]]
     assert lines == [

@@ -30,7 +30,7 @@ def alice_history(alice):
 
 
 def rows_of(response):
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
 
 def names_in_order(page: str) -> list[str]:

@@ -1,6 +1,7 @@
 """Helpers for the top-up, ledger, activity and reconcile tests: fill in the top-up form as a
 browser would, and look at what the simulated gateway received and holds."""
 
+import html
 import re
 import threading
 
@@ -34,6 +35,21 @@ def a_top_up(client, name="Mama Mboga Traders", noofsms="500", url=CLIENT_TOPUP,
 def top_up(client, name="Mama Mboga Traders", noofsms="500", url=CLIENT_TOPUP, **extra):
     """Fill in and send the form; the response (not followed)."""
     return client.post(url, a_top_up(client, name, noofsms, url, **extra))
+
+
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
+def confirmed(client, response, url=CLIENT_TOPUP):
+    """Answer a large top-up's confirmation page (issue 24) with "Yes", posting back every
+    hidden field the page carries, as a browser would; any other response is returned as is."""
+    page = response.content.decode() if response.status_code == 200 else ""
+    if 'name="confirmed_amount"' not in page:
+        return response
+    form = page[page.index('class="topup-next"') :]
+    fields = {name: html.unescape(value) for name, value in _HIDDEN.findall(form)}
+    fields.pop("csrfmiddlewaretoken", None)
+    return client.post(url, fields)
 
 
 def outcome_entry(response) -> LedgerEntry:
