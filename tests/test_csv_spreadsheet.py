@@ -71,6 +71,6 @@ def test_calc_reads_every_client_name_and_the_header_intact(names_client, tmp_pa
 
     assert body.startswith(b"\xef\xbb\xbf")
     rows = read_back_by_calc(body, tmp_path)
-    assert rows[0] == ["name", "balance"]
+    assert rows[0] == ["name", "balance", "days_left"]  # days_left: issue 16
     assert sorted(row[0] for row in rows[1:]) == sorted(NAMES)
     assert {row[0]: row[1] for row in rows[1:]}["Café Ngong’ Road"] == "10"
