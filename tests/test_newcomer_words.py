@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 
+from billing.models import Sale
 from messaging.models import LedgerEntry
 from simulator.models import SimAccount
 from simulator.seed import seed_demo
@@ -69,12 +70,14 @@ def test_resetting_the_demo_puts_balances_and_activity_back_as_they_were_first()
     )
     assert SimAccount.objects.get(username="demo", parent=None).balance == 24_500
     assert LedgerEntry.objects.filter(reseller__username="demo").count() == 1
+    assert Sale.objects.filter(reseller__username="demo").count() == 1  # issue 19's sale
 
     out = io.StringIO()
     call_command("reset_demo", stdout=out)
 
     assert SimAccount.objects.get(username="demo", parent=None).balance == 25_000
     assert LedgerEntry.objects.filter(reseller__username="demo").count() == 0
+    assert Sale.objects.filter(reseller__username="demo").count() == 0
     assert "log in as demo / demo (25,000 SMS)" in out.getvalue()
     assert demo.get("/").status_code == 302  # logged out: the session is gone
 

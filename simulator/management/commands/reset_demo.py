@@ -4,6 +4,7 @@ from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from billing.models import Payment, Sale
 from messaging.models import LedgerEntry, ResellerPreferences
 from simulator import seed
 from simulator.models import SimAccount
@@ -26,6 +27,9 @@ class Command(BaseCommand):
                 SimAccount.objects.filter(parent__isnull=True).values_list("username", flat=True)
             )
             users = get_user_model().objects.filter(username__in=usernames)
+            # A top-up's sale and payments (issue 19) protect its ledger row: they go first.
+            Payment.objects.filter(reseller__in=users).delete()
+            Sale.objects.filter(reseller__in=users).delete()
             entries, _ = LedgerEntry.objects.filter(reseller__in=users).delete()
             ResellerPreferences.objects.filter(reseller__in=users).delete()
             # Everyone logged in to the demo starts again at the login page.
