@@ -10,6 +10,7 @@ import re
 
 from django import forms
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
 
 from messaging import phone
 from messaging.balances import shown as shown_balance
