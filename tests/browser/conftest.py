@@ -124,6 +124,13 @@ def submit(page, button_name: str) -> None:
         page.get_by_role("button", name=button_name).click()
 
 
+def follow(page, link) -> None:
+    """Click a link and wait for the page it opens, so the next look is at that page and not
+    at the one being left (measuring mid-navigation finds no document)."""
+    with page.expect_navigation():
+        link.click()
+
+
 def fits_without_sideways_scrolling(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 

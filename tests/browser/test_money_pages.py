@@ -9,6 +9,7 @@ from tests.billing_helpers import set_prices
 from tests.browser.conftest import (
     PHONE,
     fits_without_sideways_scrolling,
+    follow,
     serious_accessibility_problems,
     submit,
 )
@@ -23,7 +24,7 @@ def walk_money_pages(page):
     page.get_by_role("button", name="Top up").click()
     page.wait_for_url(re.compile(r"/topups/\d+/$"))
     yield "top-up outcome with its money"
-    page.get_by_role("link", name="Record a payment").click()
+    follow(page, page.get_by_role("link", name="Record a payment"))
     yield "record a payment"
     page.get_by_label("Amount paid").fill("20")
     page.get_by_label("Reference").fill("not a code")
@@ -31,13 +32,13 @@ def walk_money_pages(page):
     yield "record a payment, with an error"
     page.get_by_label("Reference").fill("QK71ABCD2E")
     submit(page, "Record the payment")
-    page.get_by_role("link", name=re.compile(r"^Receipt No\.")).click()
+    follow(page, page.get_by_role("link", name=re.compile(r"^Receipt No\.")))
     yield "receipt"
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Money").click()
+    follow(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Money"))
     yield "money"
-    page.get_by_role("link", name="Client statements").click()
+    follow(page, page.get_by_role("link", name="Client statements"))
     yield "statements"
-    page.get_by_role("link", name="Kariakor Shoe Makers").click()
+    follow(page, page.get_by_role("link", name="Kariakor Shoe Makers"))
     yield "statement"
     page.goto("/money/prices/")
     yield "prices"
