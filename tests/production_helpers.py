@@ -7,6 +7,7 @@ Every process started here runs in its own process group and is killed when the 
 pass or fail; every wait is bounded.
 """
 
+import base64
 import contextlib
 import datetime
 import ipaddress
@@ -176,6 +177,8 @@ class Shape:
         self.processes = processes
         self.tmp = tmp
         self.secret = secrets.token_urlsafe(50)
+        # Keep watch's key (a Fernet key): every node and the operator's manage.py share it.
+        self.watch_keys = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
         self.gateway_socket, self.gateway = listening_socket()
         self.nodes: dict[str, str] = {}
 
@@ -193,6 +196,7 @@ class Shape:
         listening, url = listening_socket()
         environment = production_environment(
             SECRET_KEY=self.secret,
+            WATCH_KEYS=self.watch_keys,
             DATABASE_URL=database_url(),
             MSPACE_BASE_URL=f"{self.gateway}{SIMULATOR_PATH}",
             ALLOWED_HOSTS="127.0.0.1,localhost",
@@ -213,6 +217,7 @@ class Shape:
         """`manage.py` as an operator runs it on a node, against the same database."""
         environment = production_environment(
             SECRET_KEY=self.secret,
+            WATCH_KEYS=self.watch_keys,
             DATABASE_URL=database_url(),
             MSPACE_BASE_URL=f"{self.gateway}{SIMULATOR_PATH}",
             TRUSTED_PROXY_COUNT="0",  # run on the node itself, with no proxy in front
