@@ -7,6 +7,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 from accounts import throttle
 from accounts.backends import GatewayNotAnswering
 from messaging.forms.words import in_own_words
+from messaging.gateway_words import said
 
 # Checked before anything else is done with a login: longer input is refused with a message,
 # never sent to mSpace, hashed, matched or counted. mSpace's own usernames and passwords are
@@ -42,8 +43,10 @@ class MspaceLoginForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "mSpace did not accept that username and password.",
-        "gateway": "mSpace is not answering right now. {reason} Please try again in a moment.",
+        "invalid_login": gettext_lazy("mSpace did not accept that username and password."),
+        "gateway": gettext_lazy(
+            "mSpace is not answering right now. {reason} Please try again in a moment."
+        ),
     }
 
     def __init__(self, request=None, *args, **kwargs):
@@ -73,7 +76,8 @@ class MspaceLoginForm(AuthenticationForm):
                 )
             except GatewayNotAnswering as error:
                 raise forms.ValidationError(
-                    self.error_messages["gateway"].format(reason=error.message), code="gateway"
+                    str(self.error_messages["gateway"]).format(reason=said(error.message)),
+                    code="gateway",
                 ) from None
             if self.user_cache is None:
                 raise self._refusal(username)

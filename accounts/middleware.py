@@ -17,6 +17,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
 from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import vault
 from accounts.backends import is_local_account
@@ -79,14 +81,24 @@ class SessionLifetimeMiddleware:
             hours = settings.SESSION_ABSOLUTE_SECONDS // 3600
             log_out(
                 request,
-                f"You were logged out after {hours} hours. Please log in again.",
+                ngettext(
+                    "You were logged out after %(hours)s hour. Please log in again.",
+                    "You were logged out after %(hours)s hours. Please log in again.",
+                    hours,
+                )
+                % {"hours": hours},
                 reason="absolute lifetime",
             )
         elif now - session.get(_SEEN_AT, 0) > settings.SESSION_IDLE_SECONDS:
             minutes = settings.SESSION_IDLE_SECONDS // 60
             log_out(
                 request,
-                f"You were logged out after {minutes} minutes without activity.",
+                ngettext(
+                    "You were logged out after %(minutes)s minute without activity.",
+                    "You were logged out after %(minutes)s minutes without activity.",
+                    minutes,
+                )
+                % {"minutes": minutes},
                 reason="idle",
             )
         elif now - session.get(_SEEN_AT, 0) >= _SEEN_PRECISION:
@@ -107,8 +119,10 @@ class GatewayCredentialsMiddleware:
         if getattr(request, "gateway_refused_credentials", False) and request.user.is_authenticated:
             log_out(
                 request,
-                "mSpace no longer accepts the password you logged in with "
-                "(was it changed?). Please log in again.",
+                _(
+                    "mSpace no longer accepts the password you logged in with "
+                    "(was it changed?). Please log in again."
+                ),
                 reason="mSpace refused the stored password",
             )
             response = _to_login(request)
@@ -127,8 +141,10 @@ class GatewayCredentialsMiddleware:
             # Their admin session stays; the login page does not bounce them back here.
             messages.info(
                 request,
-                "The reseller pages act on an mSpace account: log in with your mSpace "
-                "username and password to use them.",
+                _(
+                    "The reseller pages act on an mSpace account: log in with your mSpace "
+                    "username and password to use them."
+                ),
             )
             return _to_login(request)
         if not vault.opens(request):
@@ -147,7 +163,7 @@ class GatewayCredentialsMiddleware:
         if isinstance(exception, vault.VaultLocked):
             log_out(
                 request,
-                "Your session has ended. Please log in again.",
+                _("Your session has ended. Please log in again."),
                 reason="vaulted password unavailable",
             )
             return _to_login(request)

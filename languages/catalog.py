@@ -74,7 +74,10 @@ def extract_messages(path: Path, root: Path) -> Iterator[tuple[int, object, list
     if path.suffix != ".py":
         if "templates" not in path.relative_to(root).parts:
             return
-        text = templatize(text, origin=str(path))
+        # Django's own first step of makemessages. Its output keeps the template's
+        # indentation, which xgettext ignores but Python's tokenizer does not: each marked
+        # string is one repr() on one line, so dropping leading spaces changes nothing else.
+        text = "\n".join(line.lstrip() for line in templatize(text, origin=str(path)).split("\n"))
     yield from babel.extract(
         "python",
         io.BytesIO(text.encode("utf-8")),

@@ -15,7 +15,7 @@ from messaging.models import LedgerEntry
 @dataclass(frozen=True)
 class Book:
     slug: str  # as in the URL: /clients/, /subaccounts/
-    title: str  # "Clients"
+    title: str  # "Clients" (in the reader's language)
     singular: str  # "client"
     meaning: str  # what one is, in one line, for someone new to reselling
     ledger_kind: str
@@ -34,8 +34,8 @@ class Book:
 
 CLIENTS = Book(
     slug="clients",
-    title="Clients",
-    singular="client",
+    title=_("Clients"),
+    singular=_("client"),
     meaning=_(
         "A client is a business you sell SMS to: it has its own mSpace account, and a "
         "top-up moves SMS from your balance to it."
@@ -49,8 +49,8 @@ CLIENTS = Book(
 )
 SUB_ACCOUNTS = Book(
     slug="subaccounts",
-    title="Sub-accounts",
-    singular="sub-account",
+    title=_("Sub-accounts"),
+    singular=_("sub-account"),
     meaning=_(
         "A sub-account is an account inside your own, such as a branch or a department: a "
         "top-up moves SMS from your balance to it."

@@ -13,7 +13,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from messaging.gateway_words import said
 from messaging.models import LedgerEntry
 from messaging.mspace import (
     GatewayError,
@@ -190,14 +192,14 @@ def record_call(entry, call, *, explain=None, describe=None):
         answer = call()
     except MspaceError as error:
         status = _outcome_of(error)
-        detail = explain(error) if explain else error.message
+        detail = explain(error) if explain else said(error.message)
         settle(entry, status, detail=detail, reply=getattr(error, "reply", "") or "")
         log.info("ledger entry %s %s: %s", entry.pk, status, type(error).__name__)
         return entry
     except BaseException:
         # Not a gateway answer at all (a bug, a killed worker): the request may have gone
         # out, so the row must not stay pending or be called a failure.
-        settle(entry, Status.UNKNOWN, detail="The app stopped before mSpace answered.")
+        settle(entry, Status.UNKNOWN, detail=gettext("The app stopped before mSpace answered."))
         raise
     message_id = getattr(answer, "message_id", "")
     reply = answer if isinstance(answer, str) else getattr(answer, "status", "")

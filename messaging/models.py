@@ -4,19 +4,20 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class LedgerEntry(models.Model):
     class Kind(models.TextChoices):
-        CLIENT_TOP_UP = "client_topup", "client top-up"
-        SUB_ACCOUNT_TOP_UP = "subaccount_topup", "sub-account top-up"
-        TEST_SMS = "test_sms", "test SMS"
+        CLIENT_TOP_UP = "client_topup", _("client top-up")
+        SUB_ACCOUNT_TOP_UP = "subaccount_topup", _("sub-account top-up")
+        TEST_SMS = "test_sms", _("test SMS")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "pending"
-        SUCCEEDED = "succeeded", "succeeded"
-        FAILED = "failed", "failed"
-        UNKNOWN = "unknown", "unknown"
+        PENDING = "pending", _("pending")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+        UNKNOWN = "unknown", _("unknown")
 
     reseller = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger_entries"

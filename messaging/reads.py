@@ -34,7 +34,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import connections
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from messaging import gateway
 from messaging.books import CLIENTS, SUB_ACCOUNTS, Book
@@ -101,8 +101,8 @@ class AccountBook(Sequence):
         self.unreadable_count = sum(1 for balance in odd if balance == UNREADABLE)
         self._folded: tuple[str, ...] | None = None  # see `_folded_names`
         self._views: dict[str, _View] = {}
-        # (id(account), low, top-up address) -> (account, its row's HTML); see `table_row`
-        self._rows: dict[tuple[int, bool, str, tuple], tuple[Account, str]] = {}
+        # (id(account), low, top-up address, extra, language) -> (account, its row's HTML)
+        self._rows: dict[tuple[int, bool, str, tuple, str], tuple[Account, str]] = {}
 
     def __len__(self):
         return len(self._accounts)
@@ -154,9 +154,10 @@ class AccountBook(Sequence):
         (at most `MAX_KEPT_ROWS` rows), so a page of 50 rows costs 50 look-ups, not 50 passes
         through the template engine. `low` and `extra` (what other apps add to the row, such
         as the days left) are part of the key because they may change while the read is
-        reused; `render` must depend on its arguments only.
+        reused, and the language because a row is kept per language it was shown in;
+        `render` must depend on its arguments only.
         """
-        key = (id(account), low, top_up_url, extra)
+        key = (id(account), low, top_up_url, extra, translation.get_language())
         kept = self._rows.get(key)
         if kept is not None and kept[0] is account:
             return kept[1]

@@ -48,12 +48,17 @@ def judge(entry, *, target_balance_now, balance_now=None, now=None) -> Finding:
     name, amount, before = entry.target, entry.amount, entry.target_balance_before
     if target_balance_now is None:
         return Finding(
-            None, f"{name} is no longer in your list on mSpace; please check with mSpace."
+            None,
+            gettext("%(name)s is no longer in your list on mSpace; please check with mSpace.")
+            % {"name": name},
         )
     if before is None:
         return Finding(
             None,
-            "There is no balance from before the top-up to compare with; please check with mSpace.",
+            gettext(
+                "There is no balance from before the top-up to compare with; "
+                "please check with mSpace."
+            ),
         )
     if before >= UNLIMITED or target_balance_now >= UNLIMITED:
         return Finding(
@@ -78,27 +83,48 @@ def judge(entry, *, target_balance_now, balance_now=None, now=None) -> Finding:
     if change == amount:
         return Finding(
             Status.SUCCEEDED,
-            f"{name}'s balance rose by exactly {intcomma(amount)} SMS "
-            f"(from {intcomma(before)} to {intcomma(target_balance_now)}), "
-            f"so the top-up went through.{yours}",
+            gettext(
+                "%(name)s's balance rose by exactly %(amount)s SMS (from %(before)s to "
+                "%(now)s), so the top-up went through."
+            )
+            % {
+                "name": name,
+                "amount": intcomma(amount),
+                "before": intcomma(before),
+                "now": intcomma(target_balance_now),
+            }
+            + yours,
         )
     if change == 0:
         if now - entry.created_at < SETTLE_DELAY:
             return Finding(
                 None,
-                f"{name}'s balance has not changed yet, but mSpace may still be working on "
-                "it. Check again in a minute.",
+                gettext(
+                    "%(name)s's balance has not changed yet, but mSpace may still be working "
+                    "on it. Check again in a minute."
+                )
+                % {"name": name},
             )
         return Finding(
             Status.FAILED,
-            f"{name}'s balance is still {intcomma(before)} SMS, "
-            f"so the top-up did not go through.{yours}",
+            gettext("%(name)s's balance is still %(before)s SMS, so the top-up did not go through.")
+            % {"name": name, "before": intcomma(before)}
+            + yours,
         )
     return Finding(
         None,
-        f"{name}'s balance changed by {change:+,} SMS since "
-        f"(from {intcomma(before)} to {intcomma(target_balance_now)}), "
-        f"not by {intcomma(amount)} or 0; please check with mSpace.{yours}",
+        gettext(
+            "%(name)s's balance changed by %(change)s SMS since (from %(before)s to %(now)s), "
+            "not by %(amount)s or 0; please check with mSpace."
+        )
+        % {
+            "name": name,
+            "change": f"{change:+,}",
+            "before": intcomma(before),
+            "now": intcomma(target_balance_now),
+            "amount": intcomma(amount),
+        }
+        + yours,
     )
 
 
@@ -108,7 +134,9 @@ def check(request, entry) -> Finding:
     Only top-ups can be checked this way. Raises `MspaceError` when mSpace cannot be read.
     """
     if not entry.is_top_up:
-        return Finding(None, "A test SMS cannot be checked from balances; mark it by hand.")
+        return Finding(
+            None, gettext("A test SMS cannot be checked from balances; mark it by hand.")
+        )
     book = BOOK_FOR_KIND[entry.kind]
     accounts = reads.accounts(request, book, fresh=True)
     balance_now = reads.balance(request, fresh=True)
@@ -135,7 +163,7 @@ def _settle(entry, accounts, balance_now, *, who: str) -> Finding:
     if finding.status is None:
         ledger.note_check(entry, by=who, note=finding.note)
     elif not ledger.resolve(entry, finding.status, by=who, note=finding.note):
-        return Finding(None, "Someone settled this entry in the meantime.")
+        return Finding(None, gettext("Someone settled this entry in the meantime."))
     return finding
 
 
@@ -143,10 +171,12 @@ def mark(entry, *, went_through: bool, by: str) -> bool:
     """Settle `entry` as a person decided after checking; False if it was already settled."""
     when = timezone.localtime().strftime("%Y-%m-%d %H:%M")
     if went_through:
-        status, said = Status.SUCCEEDED, "it went through"
+        status = Status.SUCCEEDED
+        note = gettext("Marked by hand by %(by)s on %(when)s: it went through.")
     else:
-        status, said = Status.FAILED, "it did not go through"
-    note = f"Marked by hand by {by} on {when}: {said}."
+        status = Status.FAILED
+        note = gettext("Marked by hand by %(by)s on %(when)s: it did not go through.")
+    note = note % {"by": by, "when": when}
     return ledger.resolve(entry, status, by=by, note=note)
 
 
@@ -167,4 +197,6 @@ def _your_change(entry, balance_now) -> str:
     if max(balance_now, entry.balance_before) >= UNLIMITED:
         return ""  # an unlimited balance has no change to tell
     change = balance_now - entry.balance_before
-    return f" (Your own balance changed by {change:+,} SMS in the same time.)"
+    return " " + gettext("(Your own balance changed by %(change)s SMS in the same time.)") % {
+        "change": f"{change:+,}"
+    }

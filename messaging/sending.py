@@ -8,9 +8,11 @@ words: a refusal says what to do about it, a success says when mSpace took it.
 from dataclasses import dataclass
 
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from messaging import gateway, ledger
 from messaging.balances import shown as shown_balance
+from messaging.gateway_words import said
 from messaging.models import LedgerEntry
 from messaging.mspace import (
     AuthenticationError,
@@ -71,31 +73,35 @@ def send_test_sms(
 
 def _accepted(answer: SendResult) -> str:
     if not answer.response_time:
-        return "mSpace accepted it."
-    return f"mSpace accepted it at {answer.response_time} (mSpace’s clock)."
+        return _("mSpace accepted it.")
+    return _("mSpace accepted it at %(time)s (mSpace’s clock).") % {"time": answer.response_time}
 
 
 def _explained_refusal(error: MspaceError, sms: OutgoingSms, balance_before: int | None) -> str:
     """The gateway's refusal, with what the reseller can do about it."""
     if isinstance(error, InvalidSenderIdError):
-        return (
-            f"{error.message} Sender IDs must be registered with mSpace for your account "
-            f"before they can be used: check the spelling of “{sms.sender_id}” "
-            "(capitals count), or ask mSpace to register it."
-        )
+        return _(
+            "%(reason)s Sender IDs must be registered with mSpace for your account before "
+            "they can be used: check the spelling of “%(sender_id)s” (capitals count), or "
+            "ask mSpace to register it."
+        ) % {"reason": said(error.message), "sender_id": sms.sender_id}
     if isinstance(error, InsufficientBalanceError):
-        balance = (
-            f", and your balance was {shown_balance(balance_before)} SMS"
-            if balance_before is not None
-            else ""
-        )
-        return (
-            f"{error.message} This message costs {sms.parts} SMS{balance}. "
-            "Buy more credit from mSpace, then send it again."
-        )
+        if balance_before is None:
+            costs = _("This message costs %(parts)s SMS.") % {"parts": sms.parts}
+        else:
+            costs = _("This message costs %(parts)s SMS, and your balance was %(balance)s SMS.") % {
+                "parts": sms.parts,
+                "balance": shown_balance(balance_before),
+            }
+        return _("%(reason)s %(costs)s Buy more credit from mSpace, then send it again.") % {
+            "reason": said(error.message),
+            "costs": costs,
+        }
     if isinstance(error, AuthenticationError):
-        return f"{error.message} You were logged out: log in with your current mSpace password."
-    return error.message
+        return _("%(reason)s You were logged out: log in with your current mSpace password.") % {
+            "reason": said(error.message)
+        }
+    return said(error.message)
 
 
 def recent_sender_ids(reseller, limit: int = RECENT_SENDER_IDS) -> list[str]:

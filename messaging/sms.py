@@ -7,6 +7,9 @@ the network does: parts are filled in order and a character is never split acros
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 MAX_PARTS = 10
 
 GSM_7 = "GSM-7"
@@ -89,15 +92,33 @@ def describe(count: SmsCount, max_parts: int = MAX_PARTS) -> str:
     E.g. "42 characters · 1 SMS · GSM-7" or "75 characters · 2 SMS · Unicode (because of “🎉”)",
     followed by " · too long: at most 10 SMS" when the message needs more than `max_parts`.
     """
-    noun = "character" if count.characters == 1 else "characters"
+    characters = ngettext("%(count)s character", "%(count)s characters", count.characters)
     if count.encoding == GSM_7:
         encoding = "GSM-7"
     else:
-        encoding = f"Unicode (because of {_show(count.culprit)})"
-    sentence = f"{count.characters:,} {noun} · {count.parts} SMS · {encoding}"
+        encoding = _("Unicode (because of %(character)s)") % {"character": _show(count.culprit)}
+    sentence = " · ".join(
+        (
+            characters % {"count": f"{count.characters:,}"},
+            _("%(count)s SMS") % {"count": count.parts},
+            encoding,
+        )
+    )
     if count.parts > max_parts:
-        sentence += f" · too long: at most {max_parts} SMS"
+        sentence += " · " + _("too long: at most %(count)s SMS") % {"count": max_parts}
     return sentence
+
+
+def counter_words() -> list[tuple[str, str]]:
+    """The counter's words in the active language, for the page's live counter
+    (static/js/sms-counter.js reads them from data- attributes, so both say the same)."""
+    return [
+        ("character-one", ngettext("%(count)s character", "%(count)s characters", 1)),
+        ("character-other", ngettext("%(count)s character", "%(count)s characters", 2)),
+        ("parts", _("%(count)s SMS")),
+        ("unicode", _("Unicode (because of %(character)s)")),
+        ("too-long", _("too long: at most %(count)s SMS")),
+    ]
 
 
 def _show(character: str) -> str:

@@ -8,8 +8,11 @@ the row. Every outcome is put into the reseller's words by `explain` and `headli
 from dataclasses import dataclass
 
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from messaging import gateway, ledger, reads
+from messaging.gateway_words import said
 from messaging.models import LedgerEntry
 from messaging.mspace import (
     Account,
@@ -24,7 +27,7 @@ from messaging.mspace import (
 
 Status = LedgerEntry.Status
 
-CHECK_FIRST = "Check before trying again."
+CHECK_FIRST = gettext_noop("Check before trying again.")
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ def explain(error: MspaceError, book) -> str:
     if isinstance(error, OutcomeUnknownError):
         return _unknown(_cause(error))
     if isinstance(error, GatewayUnavailableError):
-        return (
+        return _(
             "mSpace could not be reached, so the top-up was not sent and no SMS moved. "
             "You can try again."
         )
@@ -100,31 +103,36 @@ def explain(error: MspaceError, book) -> str:
         # before it failed, so this is never called a refusal (nor "try again").
         return _unknown(error.message.replace(" Please try again later.", ""))
     if isinstance(error, InsufficientBalanceError):
-        return "mSpace refused: your balance is too low for this top-up. No SMS moved."
+        return _("mSpace refused: your balance is too low for this top-up. No SMS moved.")
     if isinstance(error, NotAuthorizedError):
-        return (
-            f"mSpace refused: your account is not authorised to top up {book.title.lower()} "
+        return _(
+            "mSpace refused: your account is not authorised to top up %(book)s "
             "(mSpace has not set it up for reselling). Contact mSpace to have it enabled."
-        )
+        ) % {"book": book.title.lower()}
     if isinstance(error, AuthenticationError):
-        return (
+        return _(
             "mSpace refused: it no longer accepts the password you logged in with, so nothing "
             "was moved. Please log in again."
         )
     # `TopUpFailedError`: the client already words each of its four causes plainly (could
     # not top up that account, not successful, could not deduct, contact the provider).
-    return error.message
+    return said(error.message)
 
 
 def headline(entry: LedgerEntry) -> str:
     """The outcome of a top-up in one sentence, as the outcome page leads with it."""
     if entry.status == Status.SUCCEEDED:
-        return f"Topped up {entry.target} with {intcomma(entry.amount)} SMS."
+        return _("Topped up %(name)s with %(amount)s SMS.") % {
+            "name": entry.target,
+            "amount": intcomma(entry.amount),
+        }
     if entry.status == Status.FAILED:
-        return f"{entry.target} was not topped up."
+        return _("%(name)s was not topped up.") % {"name": entry.target}
     if ledger.needs_checking(entry):
-        return f"Top-up of {entry.target}: outcome unknown"
-    return f"Still in progress: mSpace has not answered about {entry.target} yet."
+        return _("Top-up of %(name)s: outcome unknown") % {"name": entry.target}
+    return _("Still in progress: mSpace has not answered about %(name)s yet.") % {
+        "name": entry.target
+    }
 
 
 def _cause(error: MspaceError) -> str:
@@ -138,5 +146,7 @@ def _cause(error: MspaceError) -> str:
 
 
 def _unknown(cause: str) -> str:
-    text = f"We don't know whether it went through: {cause}"
-    return text if "before trying again" in cause else f"{text} {CHECK_FIRST}"
+    """`cause` is English (the gateway client's words), translated only here, after the
+    decision whether it already says to check first."""
+    text = _("We don't know whether it went through: %(cause)s") % {"cause": said(cause)}
+    return text if "before trying again" in cause else f"{text} {_(CHECK_FIRST)}"

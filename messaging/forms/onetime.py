@@ -8,10 +8,11 @@ five times at once — reaches the gateway once. See `messaging.ledger.claim`.
 import uuid
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from messaging.forms.words import in_own_words
 
-_EXPIRED = "This form has expired. It has been refreshed: please check it and send it again."
+_EXPIRED = _("This form has expired. It has been refreshed: please check it and send it again.")
 
 
 class OneTimeKeyMixin(forms.Form):

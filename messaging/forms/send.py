@@ -11,6 +11,9 @@ import re
 from django import forms
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from messaging import phone
 from messaging.balances import shown as shown_balance
@@ -43,32 +46,37 @@ def check_sender_id(sender_id: str) -> str:
     if NUMERIC_SENDER_ID.fullmatch(sender_id) or ALPHANUMERIC_SENDER_ID.fullmatch(sender_id):
         return sender_id
     if not sender_id.strip():
-        raise ValueError("Enter the sender ID the message should come from.")
+        raise ValueError(_("Enter the sender ID the message should come from."))
     if not _SENDER_ID_CHARACTERS.fullmatch(sender_id):
         stray = next(ch for ch in sender_id if not _SENDER_ID_CHARACTERS.fullmatch(ch))
         if stray in "\r\n\t":
-            shown = "a line break or tab"
+            shown = _("a line break or tab")
         elif stray.isspace() or not stray.isprintable():
             shown = f"U+{ord(stray):04X}"  # invisible between quotes
         else:
             shown = f"“{stray}”"
         raise ValueError(
-            f"A sender ID has only the letters A–Z, digits and spaces; {shown} is not allowed."
+            _("A sender ID has only the letters A–Z, digits and spaces; %(shown)s is not allowed.")
+            % {"shown": shown}
         )
     if sender_id.isdigit():
         raise ValueError(
-            f"A numeric sender ID has at most 15 digits; this one has {len(sender_id)}."
+            _("A numeric sender ID has at most 15 digits; this one has %(count)s.")
+            % {"count": len(sender_id)}
         )
     raise ValueError(
-        f"A sender ID with letters has at most 11 characters (spaces count); "
-        f"this one has {len(sender_id)}."
+        _(
+            "A sender ID with letters has at most 11 characters (spaces count); "
+            "this one has %(count)s."
+        )
+        % {"count": len(sender_id)}
     )
 
 
 class SendTestSmsForm(OneTimeKeyMixin):
     senderid = forms.CharField(
-        label="Sender ID",
-        help_text=(
+        label=gettext_lazy("Sender ID"),
+        help_text=gettext_lazy(
             "The name or number the handset shows, as registered with mSpace: up to 11 "
             "letters, digits and spaces, or a number of up to 15 digits."
         ),
@@ -81,29 +89,34 @@ class SendTestSmsForm(OneTimeKeyMixin):
                 "autocapitalize": "characters",
             }
         ),
-        error_messages={"required": "Enter the sender ID the message should come from."},
+        error_messages={
+            "required": gettext_lazy("Enter the sender ID the message should come from.")
+        },
     )
     recipient = forms.CharField(
-        label="Recipient’s mobile number",
+        label=gettext_lazy("Recipient’s mobile number"),
         max_length=_LONGEST_RECIPIENT,
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
         error_messages={
-            "required": "Enter the mobile number to send to.",
-            "max_length": "That is far too long for a phone number.",
+            "required": gettext_lazy("Enter the mobile number to send to."),
+            "max_length": gettext_lazy("That is far too long for a phone number."),
         },
     )
     message = forms.CharField(
-        label="Message",
+        label=gettext_lazy("Message"),
         # Leading and trailing spaces and line breaks are part of what the reseller pays for.
         strip=False,
         # Rendered by hand next to the live counter; Django points aria-describedby at both.
-        help_text=(
-            f"At most {MAX_PARTS} SMS. It is sent exactly as written; one emoji or a letter "
-            "outside GSM-7 (such as ŋ or ’) makes it Unicode, which fits fewer characters "
-            "in each SMS."
+        help_text=format_lazy(
+            gettext_lazy(
+                "At most {max_parts} SMS. It is sent exactly as written; one emoji or a letter "
+                "outside GSM-7 (such as ŋ or ’) makes it Unicode, which fits fewer characters "
+                "in each SMS."
+            ),
+            max_parts=MAX_PARTS,
         ),
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Write the message to send."},
+        error_messages={"required": gettext_lazy("Write the message to send.")},
     )
 
     def __init__(self, *args, balance=None, **kwargs):
@@ -111,10 +124,9 @@ class SendTestSmsForm(OneTimeKeyMixin):
         read (mSpace then has the last word on whether the message is affordable)."""
         super().__init__(*args, **kwargs)
         self.balance = balance
-        self.fields["recipient"].help_text = (
-            f"Such as 0712 345 678 or +256 772 123456; numbers starting with 0 get "
-            f"+{settings.DEFAULT_COUNTRY_CODE}."
-        )
+        self.fields["recipient"].help_text = _(
+            "Such as 0712 345 678 or +256 772 123456; numbers starting with 0 get +%(code)s."
+        ) % {"code": settings.DEFAULT_COUNTRY_CODE}
 
     def message_count(self) -> SmsCount:
         """What the message as it stands in the form costs (0 SMS before anything is typed)."""
@@ -140,20 +152,27 @@ class SendTestSmsForm(OneTimeKeyMixin):
         text = as_handset_shows(self.cleaned_data["message"])
         if not text.strip():
             raise forms.ValidationError(
-                "The message is only spaces or line breaks. Write something to send.",
+                _("The message is only spaces or line breaks. Write something to send."),
                 code="blank",
             )
         count = measure(text)
         if count.parts > MAX_PARTS:
             raise forms.ValidationError(
-                f"This message needs {count.parts} SMS ({intcomma(count.characters)} characters); "
-                f"a test SMS can be at most {MAX_PARTS} SMS. Shorten it.",
+                _(
+                    "This message needs %(parts)s SMS (%(characters)s characters); "
+                    "a test SMS can be at most %(max_parts)s SMS. Shorten it."
+                )
+                % {
+                    "parts": count.parts,
+                    "characters": intcomma(count.characters),
+                    "max_parts": MAX_PARTS,
+                },
                 code="too_long",
             )
         if self.balance is not None and count.parts > self.balance:
             raise forms.ValidationError(
-                f"This message costs {count.parts} SMS and your balance is "
-                f"{shown_balance(self.balance)} SMS.",
+                _("This message costs %(parts)s SMS and your balance is %(balance)s SMS.")
+                % {"parts": count.parts, "balance": shown_balance(self.balance)},
                 code="above_balance",
             )
         return text

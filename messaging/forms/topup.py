@@ -9,7 +9,7 @@ import re
 from django import forms
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from messaging.balances import shown as shown_balance
 from messaging.forms.onetime import OneTimeKeyMixin
@@ -23,15 +23,15 @@ _LONGEST_INPUT = 40
 
 
 class TopUpForm(OneTimeKeyMixin):
-    name = forms.ChoiceField(label="Account")
+    name = forms.ChoiceField(label=gettext_lazy("Account"))
     noofsms = forms.CharField(
-        label="Number of SMS",
+        label=gettext_lazy("Number of SMS"),
         max_length=_LONGEST_INPUT,
         # No `pattern`: the browser's own message would hide the server's plainer one.
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         error_messages={
-            "required": "Enter how many SMS to give.",
-            "max_length": "Enter a whole number of SMS, such as 500.",
+            "required": gettext_lazy("Enter how many SMS to give."),
+            "max_length": gettext_lazy("Enter a whole number of SMS, such as 500."),
         },
     )
 
@@ -43,15 +43,16 @@ class TopUpForm(OneTimeKeyMixin):
         self.account_balances = {account.name: account.balance for account in accounts}
         name = self.fields["name"]
         name.label = book.singular.capitalize()
-        name.choices = [("", f"Choose a {book.singular}")] + [
+        one = {"one": book.singular}
+        name.choices = [("", gettext("Choose a %(one)s") % one)] + [
             (account.name, account.name) for account in accounts
         ]
         name.error_messages = {
-            "required": f"Choose the {book.singular} to top up.",
-            "invalid_choice": (
-                f"That {book.singular} is not in your list on mSpace any more. "
-                "Choose one from the list."
-            ),
+            "required": gettext("Choose the %(one)s to top up.") % one,
+            "invalid_choice": gettext(
+                "That %(one)s is not in your list on mSpace any more. Choose one from the list."
+            )
+            % one,
         }
         amount = self.fields["noofsms"]
         most = {"most": intcomma(settings.TOPUP_MAX)}
@@ -68,7 +69,8 @@ class TopUpForm(OneTimeKeyMixin):
         # whole part (see messaging.mspace.Balance), so this one comparison covers both.
         if amount > self.balance:
             raise forms.ValidationError(
-                f"That is more than your balance of {shown_balance(self.balance)} SMS.",
+                gettext("That is more than your balance of %(balance)s SMS.")
+                % {"balance": shown_balance(self.balance)},
                 code="above_balance",
             )
         return amount
@@ -86,16 +88,19 @@ def parse_amount(text: str) -> int:
     """
     if not _WHOLE_NUMBER.fullmatch(text) or len(text) > _LONGEST_INPUT:
         raise forms.ValidationError(
-            "Enter a whole number of SMS using the digits 0 to 9 only, such as 500 "
-            "(no decimals, signs, spaces or commas).",
+            gettext(
+                "Enter a whole number of SMS using the digits 0 to 9 only, such as 500 "
+                "(no decimals, signs, spaces or commas)."
+            ),
             code="not_whole",
         )
     significant = text.lstrip("0")
     if not significant:
-        raise forms.ValidationError("Top up at least 1 SMS.", code="too_small")
+        raise forms.ValidationError(gettext("Top up at least 1 SMS."), code="too_small")
     limit = settings.TOPUP_MAX
     if len(significant) > len(str(limit)) or int(significant) > limit:
         raise forms.ValidationError(
-            f"One top-up can move at most {intcomma(limit)} SMS.", code="too_large"
+            gettext("One top-up can move at most %(most)s SMS.") % {"most": intcomma(limit)},
+            code="too_large",
         )
     return int(significant)

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -20,6 +20,7 @@ from messaging import ledger
 from messaging import reconcile as reconciliation
 from messaging.csv_export import csv_response
 from messaging.forms.words import in_own_words
+from messaging.gateway_words import said
 from messaging.models import LedgerEntry
 from messaging.mspace import MspaceError
 
@@ -38,7 +39,7 @@ CSV_COLUMNS = (
     "balance_after",
 )
 FILTERS = ("date_from", "date_to", "kind", "status", "target")
-_ANY = [("", "Any")]
+_ANY = [("", _("Any"))]
 _DATE_WORDS = _("Enter a date as year-month-day, such as 2026-11-30.")
 
 
@@ -66,7 +67,7 @@ class ActivityFilter(forms.Form):
         error_messages={"invalid_choice": _("Choose a status from the list.")},
     )
     target = forms.CharField(
-        label="Account or number",
+        label=_("Account or number"),
         max_length=200,
         required=False,
         error_messages={"max_length": _("Search with at most 200 characters.")},
@@ -172,18 +173,25 @@ def reconcile(request, entry_id):
     entry = get_object_or_404(LedgerEntry, pk=entry_id, reseller=request.user)
     action = request.POST.get("action", "")
     if not ledger.needs_checking(entry):
-        messages.info(request, "This entry is already settled: nothing was changed.")
+        messages.info(request, _("This entry is already settled: nothing was changed."))
     elif action == "check":
         _check(request, entry)
     elif action in ("went_through", "did_not_go_through"):
         went_through = action == "went_through"
         if reconciliation.mark(entry, went_through=went_through, by=request.user.get_username()):
-            said = "went through" if went_through else "did not go through"
-            messages.success(request, f"Recorded: the {entry.get_kind_display()} {said}.")
+            if went_through:
+                recorded = _("Recorded: the %(kind)s went through.")
+            else:
+                recorded = _("Recorded: the %(kind)s did not go through.")
+            messages.success(request, recorded % {"kind": entry.get_kind_display()})
         else:
-            messages.info(request, "This entry was settled in the meantime: nothing was changed.")
+            messages.info(
+                request, _("This entry was settled in the meantime: nothing was changed.")
+            )
     else:
-        messages.error(request, "Choose “Check now”, “It went through” or “It did not go through”.")
+        messages.error(
+            request, _("Choose “Check now”, “It went through” or “It did not go through”.")
+        )
     if entry.is_top_up and request.POST.get("back") == "outcome":
         target = reverse("messaging:topup_outcome", args=[entry.pk])
     else:
@@ -198,28 +206,33 @@ def _check(request, entry):
         finding = reconciliation.check(request, entry)
     except MspaceError as error:
         messages.error(
-            request, f"Could not check with mSpace: {error.message} Nothing was changed."
+            request,
+            _("Could not check with mSpace: %(reason)s Nothing was changed.")
+            % {"reason": said(error.message)},
         )
         return
     if finding.status == LedgerEntry.Status.SUCCEEDED:
-        messages.success(request, f"It went through: {finding.note}")
+        messages.success(request, _("It went through: %(note)s") % {"note": finding.note})
     elif finding.status == LedgerEntry.Status.FAILED:
-        messages.success(request, f"It did not go through: {finding.note}")
+        messages.success(request, _("It did not go through: %(note)s") % {"note": finding.note})
     else:
-        messages.warning(request, f"Still not settled: {finding.note}")
+        messages.warning(request, _("Still not settled: %(note)s") % {"note": finding.note})
 
 
 def _csv_rows(entries):
-    for entry in entries.iterator(chunk_size=2000):
-        yield (
-            timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
-            entry.get_kind_display(),
-            entry.target,
-            entry.amount,
-            entry.status,
-            " ".join(part for part in (entry.detail, entry.reconcile_note) if part),
-            entry.message_id,
-            entry.sender_id,
-            entry.message,
-            entry.balance_after,
-        )
+    # The CSV is read by spreadsheets and scripts: its `kind` keeps SPEC's English words
+    # ("client top-up") whatever language the page is in.
+    with translation.override("en"):
+        for entry in entries.iterator(chunk_size=2000):
+            yield (
+                timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
+                entry.get_kind_display(),
+                entry.target,
+                entry.amount,
+                entry.status,
+                " ".join(part for part in (entry.detail, entry.reconcile_note) if part),
+                entry.message_id,
+                entry.sender_id,
+                entry.message,
+                entry.balance_after,
+            )

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from messaging import balances, reads
@@ -33,20 +33,20 @@ SEARCH_LIMIT = 100
 LOW_BALANCE_MAX = 1_000_000_000
 
 SORT_LABELS = {
-    "name": "Name, A to Z",
-    "-name": "Name, Z to A",
-    "balance": "Balance, lowest first",
-    "-balance": "Balance, highest first",
+    "name": gettext_lazy("Name, A to Z"),
+    "-name": gettext_lazy("Name, Z to A"),
+    "balance": gettext_lazy("Balance, lowest first"),
+    "-balance": gettext_lazy("Balance, highest first"),
     days_left.DAYS_LEFT_SORT: days_left.SORT_LABEL,
 }
 
 
 class LowBalanceForm(forms.Form):
     low_balance = forms.IntegerField(
-        label="Running low below",
+        label=gettext_lazy("Running low below"),
         min_value=0,
         max_value=LOW_BALANCE_MAX,
-        help_text="SMS. Clients and sub-accounts with fewer are marked “Low”.",
+        help_text=gettext_lazy("SMS. Clients and sub-accounts with fewer are marked “Low”."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
 
@@ -75,7 +75,9 @@ def dashboard(request):
                 reseller=request.user, defaults={"low_balance": chosen}
             )
             messages.success(
-                request, f"Accounts with fewer than {chosen:,} SMS are now shown as running low."
+                request,
+                gettext("Accounts with fewer than %(threshold)s SMS are now shown as running low.")
+                % {"threshold": intcomma(chosen)},
             )
             return redirect("messaging:dashboard")
 

@@ -4,16 +4,21 @@ import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from messaging import reads, sending
 from messaging.forms.send import SendTestSmsForm
+from messaging.gateway_words import said
 from messaging.ledger import AlreadyClaimed, find_claimed, is_stale
 from messaging.models import LedgerEntry
 from messaging.mspace import MspaceError
-from messaging.sms import MAX_PARTS, describe
+from messaging.sms import MAX_PARTS, counter_words, describe
 
-_KEY_USED = "This form was already used. It has been refreshed: please check it and send it again."
+_KEY_USED = gettext_lazy(
+    "This form was already used. It has been refreshed: please check it and send it again."
+)
 
 
 @login_required
@@ -68,7 +73,11 @@ def _post(request):
     if form.balance is None:
         # mSpace cannot even say what the reseller has: fail closed, before any ledger row.
         form.is_valid()
-        form.add_error(None, f"Nothing was sent: your balance could not be read. {balance_problem}")
+        form.add_error(
+            None,
+            _("Nothing was sent: your balance could not be read. %(problem)s")
+            % {"problem": balance_problem},
+        )
         return _page(request, form, balance_problem)
     if not form.is_valid():
         if "form_key" in form.errors:
@@ -100,7 +109,7 @@ def _balance(request, *, fresh: bool) -> tuple[int | None, str]:
     try:
         return reads.balance(request, fresh=fresh), ""
     except MspaceError as error:
-        return None, error.message
+        return None, said(error.message)
 
 
 def _rekeyed(form: SendTestSmsForm, problems) -> SendTestSmsForm:
@@ -126,6 +135,7 @@ def _page(request, form: SendTestSmsForm, balance_problem: str, recent_sender_id
             "balance_problem": balance_problem,
             "counter": describe(form.message_count()),
             "max_parts": MAX_PARTS,
+            "counter_words": counter_words(),
             "recent_sender_ids": recent_sender_ids,
         },
     )

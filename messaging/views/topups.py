@@ -16,6 +16,8 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from billing.topup import TopUpPayment
@@ -28,7 +30,7 @@ from messaging.mspace import MspaceError, NotAuthorizedError
 from messaging.number_words import in_words
 from messaging.reads import AccountBook
 
-_EXPIRED = (
+_EXPIRED = gettext_lazy(
     "This form had already been used. It has been refreshed: please check it and send it again."
 )
 
@@ -125,7 +127,9 @@ def _post(request, book):
                 return _see(entry)
         if open_entry is not None:
             form.add_error(
-                "name", f"Settle the last top-up of this {book.singular} first (see above)."
+                "name",
+                _("Settle the last top-up of this %(one)s first (see above).")
+                % {"one": book.singular},
             )
 
     # A copy of this same form, sent at the same moment, may have claimed the key while this

@@ -109,17 +109,50 @@
     return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   }
 
-  function describe(result, maxParts) {
+  // The sentence's words in English; the page gives them in its own language (data-
+  // attributes on #message-counter, written by the server from the same translations).
+  const ENGLISH = {
+    characterOne: "%(count)s character",
+    characterOther: "%(count)s characters",
+    parts: "%(count)s SMS",
+    unicode: "Unicode (because of %(character)s)",
+    tooLong: "too long: at most %(count)s SMS",
+  };
+
+  function fill(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (whole, name) {
+      return name in values ? String(values[name]) : whole;
+    });
+  }
+
+  function describe(result, maxParts, words) {
     const limit = maxParts === undefined ? MAX_PARTS : maxParts;
-    const noun = result.characters === 1 ? "character" : "characters";
+    const said = Object.assign({}, ENGLISH, words || {});
+    const characters = result.characters === 1 ? said.characterOne : said.characterOther;
     const encoding = result.encoding === GSM_7
       ? "GSM-7"
-      : "Unicode (because of " + show(result.culprit) + ")";
-    let sentence = grouped(result.characters) + " " + noun + " · " + result.parts + " SMS · " + encoding;
+      : fill(said.unicode, { character: show(result.culprit) });
+    let sentence = [
+      fill(characters, { count: grouped(result.characters) }),
+      fill(said.parts, { count: result.parts }),
+      encoding,
+    ].join(" · ");
     if (result.parts > limit) {
-      sentence += " · too long: at most " + limit + " SMS";
+      sentence += " · " + fill(said.tooLong, { count: limit });
     }
     return sentence;
+  }
+
+  function wordsOf(counter) {
+    // The counter's line (p.message-cost) carries the words as data- attributes.
+    const line = counter.closest(".message-cost") || counter;
+    const words = {};
+    Object.keys(ENGLISH).forEach(function (key) {
+      if (line.dataset[key]) {
+        words[key] = line.dataset[key];
+      }
+    });
+    return words;
   }
 
   function show(character) {
@@ -149,10 +182,11 @@
       counter.setAttribute("aria-live", "polite");
     }
     const maxParts = maxPartsOf(counter);
+    const words = wordsOf(counter);
     function update() {
       const result = measure(message.value);
       // textContent, never innerHTML: the culprit is whatever the reseller typed.
-      counter.textContent = describe(result, maxParts);
+      counter.textContent = describe(result, maxParts, words);
       counter.classList.toggle("over-limit", result.parts > maxParts);
     }
     message.addEventListener("input", update);

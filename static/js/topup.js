@@ -48,7 +48,7 @@
 
     box.querySelector("[data-target-label]").textContent = chosen ? chosen.value : box.dataset.noneLabel;
     var now = box.querySelector("[data-now=target]");
-    now.textContent = chosen ? shownAfter(target, 0) + " SMS" : "choose one above";
+    now.textContent = chosen ? shownAfter(target, 0) + " SMS" : box.dataset.chooseLabel;
 
     // Warned while typing; the server refuses it all the same.
     var over = form.querySelector("[data-over-balance]");
