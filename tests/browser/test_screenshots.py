@@ -1,4 +1,5 @@
-"""The README's screenshots: the dashboard, a top-up and the send page, as a reseller sees them.
+"""The README's screenshots: the dashboard, a top-up and the send page, as a reseller sees them,
+and the dashboard once more in Kiswahili.
 
 The test always runs and checks what it photographs; only `make screenshots` (SCREENSHOTS=1)
 writes the pictures into docs/screenshots/, otherwise they go to a temporary folder.
@@ -137,3 +138,20 @@ def test_the_readme_screenshots_show_the_phone_list_and_a_large_top_up_confirmed
 
     assert png_size(folder / "phone-list.png") == (PHONE["width"], PHONE["height"])
     assert png_size(folder / "topup-confirm.png")[0] == DESKTOP["width"]
+
+
+def test_the_readme_screenshot_in_kiswahili_shows_the_dashboard(reseller, tmp_path):
+    folder = SCREENSHOT_DIR if screenshots_wanted() else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    reseller.goto("/")
+
+    with reseller.expect_navigation():
+        reseller.get_by_role("button", name="Kiswahili").click()
+
+    assert reseller.get_by_role("heading", level=1).inner_text() == "Muhtasari"
+    assert reseller.locator("#balance-figure").inner_text() == "25,000 SMS"
+    calm(reseller)
+    reseller.screenshot(path=folder / "dashboard-sw.png", full_page=True)
+    width, height = png_size(folder / "dashboard-sw.png")
+    assert width == DESKTOP["width"]
+    assert height >= DESKTOP["height"]
