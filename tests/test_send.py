@@ -174,7 +174,7 @@ def test_the_outcome_page_shows_message_id_status_time_and_cost(alice_client):
     assert entry.detail == f"mSpace accepted it at {response_time[1]} (mSpace’s clock)."
     assert "<h1>Test SMS sent</h1>" in page
     assert f'<dd class="num">{entry.message_id}</dd>' in page
-    assert "<dd>successful</dd>" in page
+    assert '<dd lang="en">successful</dd>' in page  # mSpace's own word, marked as English
     assert '<dt>Cost</dt>\n    <dd><span class="num">1</span> SMS</dd>' in page
     assert ALICE_PASSWORD not in page
 

@@ -43,16 +43,17 @@ class TopUpForm(OneTimeKeyMixin):
         self.account_balances = {account.name: account.balance for account in accounts}
         name = self.fields["name"]
         name.label = book.singular.capitalize()
-        one = {"one": book.singular}
-        name.choices = [("", gettext("Choose a %(one)s") % one)] + [
+        singular = {"singular": book.singular}
+        name.choices = [("", gettext("Choose a %(singular)s") % singular)] + [
             (account.name, account.name) for account in accounts
         ]
         name.error_messages = {
-            "required": gettext("Choose the %(one)s to top up.") % one,
+            "required": gettext("Choose the %(singular)s to top up.") % singular,
             "invalid_choice": gettext(
-                "That %(one)s is not in your list on mSpace any more. Choose one from the list."
+                "That %(singular)s is not in your list on mSpace any more. "
+                "Choose one from the list."
             )
-            % one,
+            % singular,
         }
         amount = self.fields["noofsms"]
         most = {"most": intcomma(settings.TOPUP_MAX)}

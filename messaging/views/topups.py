@@ -128,8 +128,8 @@ def _post(request, book):
         if open_entry is not None:
             form.add_error(
                 "name",
-                _("Settle the last top-up of this %(one)s first (see above).")
-                % {"one": book.singular},
+                _("Settle the last top-up of this %(singular)s first (see above).")
+                % {"singular": book.singular},
             )
 
     # A copy of this same form, sent at the same moment, may have claimed the key while this
