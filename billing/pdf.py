@@ -189,4 +189,4 @@ def _sms_or_not_recorded(value):
 
 
 def _local(moment) -> str:
-    return date_format(timezone.localtime(moment), "j M Y, H:i")
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")

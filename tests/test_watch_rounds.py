@@ -236,3 +236,34 @@ def test_pruning_keeps_each_accounts_latest_balance(watching):
     assert list(mama.values_list("balance", flat=True)) == [1000]
     jinja = BalancePoint.objects.filter(account__name="Jinja Fish")
     assert list(jinja.values_list("balance", flat=True)) == [40]  # unchanged: still known
+
+
+def test_a_rounds_trouble_is_stored_in_english_and_read_in_the_readers_language(
+    watching, client
+):
+    """The worker writes while nobody reads: the trouble and the event are kept in English
+    (watch.words) and a reseller who reads Kiswahili reads them in Kiswahili."""
+    from languages.models import LanguageChoice
+    from simulator.models import SimAccount
+
+    alice, bob = watching
+    account = SimAccount.objects.get(username="bob", parent__isnull=True)
+    account.set_password("changed-elsewhere")
+    account.save()
+    rounds.run_round()  # bob's stored password is refused: his watch stops
+    faults.inject("resellerclients", "http500", times=1)
+    rounds.run_round()  # alice alone is watched, and her clients cannot be read
+
+    trouble = WatchRound.objects.exclude(problem="").get().problem
+    assert trouble.startswith("Clients: mSpace answered with an error (HTTP 500).")
+    LanguageChoice.objects.create(user=bob, language="sw")
+    LanguageChoice.objects.create(user=alice, language="sw")
+    client.post("/accounts/login/", {"username": "bob", "password": "changed-elsewhere"})
+    stopped = client.get("/").content.decode()
+    assert "mSpace ilikataa nenosiri lililohifadhiwa" in stopped
+    assert "refused the stored password" not in stopped
+    client.post("/accounts/logout/")
+    client.post("/accounts/login/", {"username": "alice", "password": "alice-pw"})
+    troubled = client.get("/watch/").content.decode()
+    assert "Wateja: mSpace ilijibu kwa hitilafu (HTTP 500)." in troubled
+    assert "answered with an error" not in troubled

@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from messaging.books import BOOKS
 from messaging.models import LedgerEntry
@@ -49,7 +51,13 @@ def build(account: WatchedAccount, days: int) -> History:
     start = end - timedelta(days=days)
     steps = steps_between(account, start, end)
     top_ups = _ledger_top_ups(account, start, end)
-    marks = [(entry.created_at, f"Topped up {entry.amount:,} SMS from here") for entry in top_ups]
+    marks = [
+        (
+            entry.created_at,
+            gettext("Topped up %(amount)s SMS from here") % {"amount": intcomma(entry.amount)},
+        )
+        for entry in top_ups
+    ]
     return History(
         account=account,
         start=start,

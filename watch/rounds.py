@@ -12,12 +12,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
 
 from messaging.books import CLIENTS, SUB_ACCOUNTS
 from messaging.mspace import AuthenticationError, MspaceError, NotAuthorizedError
-from watch import history, service
+from watch import history, service, words
 from watch.models import RoundSchedule, StandingCredential, WatchRound
 from watch.source import StandingCredentialSource
 
@@ -84,10 +83,7 @@ def watch_reseller(reseller_id: int) -> str:
     try:
         client = source.client()
     except source.Unreadable:
-        problem = _(
-            "Your stored password could not be opened with this server's keys (WATCH_KEYS "
-            "changed). Turn watch off and on again."
-        )
+        problem = words.UNREADABLE
         history.record_reads(reseller_id, at, source=WatchRound.Source.WORKER, problem=problem)
         return problem
     own, books, problems = None, {}, []
@@ -97,7 +93,7 @@ def watch_reseller(reseller_id: int) -> str:
         except AuthenticationError:
             raise
         except MspaceError as error:
-            problems.append(_("Your balance: %(reason)s") % {"reason": error.message})
+            problems.append(words.OWN_TROUBLE % {"reason": error.message})
         for book in (CLIENTS, SUB_ACCOUNTS):
             try:
                 read = getattr(client, book.read_method)()
@@ -106,15 +102,15 @@ def watch_reseller(reseller_id: int) -> str:
             except NotAuthorizedError:
                 continue  # this reseller has no such book: nothing to watch
             except MspaceError as error:
-                problems.append(
-                    _("%(book)s: %(reason)s") % {"book": book.title, "reason": error.message}
-                )
+                with translation.override("en"):  # stored in English: see watch.words
+                    title = str(book.title)
+                problems.append(words.BOOK_TROUBLE % {"book": title, "reason": error.message})
                 continue
             books[book.slug] = [(account.name, account.balance) for account in read]
     except AuthenticationError as error:
         service.stop_refused(reseller_id, error.message)
         return "stopped"
-    problem = " ".join(problems)
+    problem = words.LINES.join(problems)
     history.record_reads(
         reseller_id, at, source=WatchRound.Source.WORKER, own=own, books=books, problem=problem
     )
@@ -127,7 +123,7 @@ def _watch_in_thread(reseller_id: int) -> str:
     except Exception:
         # A bug or a database hiccup for one reseller must not end the others' round.
         log.exception("watch round failed for reseller %s", reseller_id)
-        return _("Watching failed unexpectedly this round; it will be tried again.")
+        return words.ROUND_FAILED
     finally:
         for connection in connections.all(initialized_only=True):
             connection.close()

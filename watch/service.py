@@ -8,15 +8,13 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from messaging import gateway
-from watch import credential
+from watch import credential, words
 from watch.models import StandingCredential, WatchEvent
 
 log = logging.getLogger(__name__)
-WORKER = gettext_noop("the watch worker")
+WORKER = words.WORKER  # stored in English, shown in the reader's language (watch.words)
 
 
 def is_watching(reseller) -> bool:
@@ -39,9 +37,7 @@ def start(reseller, password: str, *, by: str) -> None:
             reseller=reseller,
             kind=WatchEvent.Kind.STARTED,
             by=by,
-            detail=_(
-                "Your mSpace password is stored encrypted so balances are read while you are away."
-            ),
+            detail=words.STARTED,
         )
     log.info("watch started for reseller %s", reseller.pk)
 
@@ -55,7 +51,7 @@ def stop(reseller, *, by: str) -> bool:
                 reseller=reseller,
                 kind=WatchEvent.Kind.STOPPED,
                 by=by,
-                detail=_("Your stored mSpace password was deleted."),
+                detail=words.STOPPED,
             )
     if deleted:
         log.info("watch stopped for reseller %s", reseller.pk)
@@ -71,11 +67,7 @@ def stop_refused(reseller_id: int, reason: str) -> None:
                 reseller_id=reseller_id,
                 kind=WatchEvent.Kind.AUTO_STOPPED,
                 by=WORKER,
-                detail=_(
-                    "mSpace refused the stored password (%(reason)s), so it was deleted and "
-                    "watching stopped. Turn watch on again with your current password."
-                )
-                % {"reason": reason},
+                detail=words.REFUSED % {"reason": reason},
             )
     if deleted:
         log.warning("watch stopped for reseller %s: mSpace refused the password", reseller_id)
@@ -103,8 +95,8 @@ def rotate_keys() -> tuple[int, int]:
             WatchEvent.objects.create(
                 reseller_id=row.reseller_id,
                 kind=WatchEvent.Kind.ROTATED,
-                by=_("the server's operator"),
-                detail=_("Your stored password was re-encrypted under the server's newest key."),
+                by=words.OPERATOR,
+                detail=words.ROTATED,
             )
             done += 1
     return done, unreadable

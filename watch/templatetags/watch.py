@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django import template
 from django.urls import reverse
 
-from watch import forecast, lists, service
+from watch import forecast, lists, service, words
 from watch.models import WatchedAccount, WatchEvent, WatchRound
 
 register = template.Library()
@@ -63,3 +63,10 @@ def watch_on_dashboard(user):
 @register.inclusion_tag("watch/_activity.html")
 def watch_events(user):
     return {"events": WatchEvent.objects.filter(reseller=user)[:50]}
+
+
+@register.filter
+def watch_said(text: str) -> str:
+    """A stored watch sentence (a round's trouble, an event's details or who acted) in the
+    reader's language; see watch.words."""
+    return words.shown(text)
