@@ -238,9 +238,7 @@ def test_pruning_keeps_each_accounts_latest_balance(watching):
     assert list(jinja.values_list("balance", flat=True)) == [40]  # unchanged: still known
 
 
-def test_a_rounds_trouble_is_stored_in_english_and_read_in_the_readers_language(
-    watching, client
-):
+def test_a_rounds_trouble_is_stored_in_english_and_read_in_the_readers_language(watching, client):
     """The worker writes while nobody reads: the trouble and the event are kept in English
     (watch.words) and a reseller who reads Kiswahili reads them in Kiswahili."""
     from languages.models import LanguageChoice
