@@ -71,10 +71,17 @@ SENTENCES = frozenset(
             "A person must check the balances before trying again."
         ),
         gettext_noop("mSpace sent an empty answer."),
+        gettext_noop("mSpace sent an answer far larger than any real one; it was not read."),
+        gettext_noop("mSpace refused the request as too large or malformed."),
+        gettext_noop(
+            "mSpace's answer was far larger than any real one and was not read, so it is not "
+            "known whether it went through. Check before trying again."
+        ),
         # The causes the top-up page quotes on their own (messaging/topups.py)
         gettext_noop("The connection to mSpace broke after the request was sent."),
         gettext_noop("mSpace's answer could not be decoded."),
         gettext_noop("mSpace reported an internal error."),
+        gettext_noop("mSpace's answer was far larger than any real one and was not read."),
     }
 )
 
@@ -83,6 +90,12 @@ _WITH_VALUES = (
     (
         re.compile(r"mSpace answered with a redirect \(HTTP (?P<status>\d+)\), not a result\."),
         gettext_noop("mSpace answered with a redirect (HTTP %(status)s), not a result."),
+    ),
+    (
+        re.compile(
+            r"mSpace refused the request as too large or malformed \(HTTP (?P<status>\d+)\)\."
+        ),
+        gettext_noop("mSpace refused the request as too large or malformed (HTTP %(status)s)."),
     ),
     (
         re.compile(r"mSpace answered with an error \(HTTP (?P<status>\d+)\)\."),

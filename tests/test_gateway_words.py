@@ -71,11 +71,15 @@ def test_every_sentence_of_the_gateway_client_is_said_in_kiswahili(sentence):
 
 @pytest.mark.parametrize(
     ("status", "words"),
-    [(302, "kuelekeza kwingine (HTTP 302)"), (503, "hitilafu (HTTP 503)")],
+    [
+        (302, "kuelekeza kwingine (HTTP 302)"),
+        (503, "hitilafu (HTTP 503)"),
+        (413, "kubwa mno au halikuandikwa ipasavyo (HTTP 413)"),
+    ],
 )
 def test_an_http_status_from_mspace_is_explained_with_its_number(status, words):
     reply = mspace._Reply(status=status, text="")
-    with pytest.raises(mspace.GatewayError) as raised:
+    with pytest.raises(mspace.MspaceError) as raised:
         mspace._checked_status(reply)
 
     with translation.override("sw"):

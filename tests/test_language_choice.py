@@ -157,3 +157,11 @@ def test_a_time_zone_that_does_not_exist_stops_start_up_with_a_sentence():
 
     assert result.returncode != 0
     assert "TIME_ZONE must be a time zone name" in result.stderr
+
+
+def test_a_page_that_does_not_exist_says_so_in_kiswahili(db):
+    response = Client(HTTP_ACCEPT_LANGUAGE=KISWAHILI_BROWSER).get("/no-such-page/")
+    page = response.content.decode()
+
+    assert response.status_code == 404
+    assert "Ukurasa haukupatikana" in page and "Page not found" not in page

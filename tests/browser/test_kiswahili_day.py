@@ -16,7 +16,8 @@ from playwright.sync_api import expect
 from languages import catalog
 from messaging.sms import describe, measure
 from simulator.seed import DEMO_CLIENTS, DEMO_SUBACCOUNTS
-from tests.browser.conftest import DASHBOARD_URL, DEMO_PASSWORD, DEMO_USERNAME
+from tests.billing_helpers import set_prices
+from tests.browser.conftest import DASHBOARD_URL, DEMO_PASSWORD, DEMO_USERNAME, follow, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -137,6 +138,53 @@ def test_a_reseller_spends_the_day_in_kiswahili(visitor, english_words):
     with visitor.expect_navigation():
         visitor.get_by_role("link", name=re.compile("^Maelezo")).first.click()
     assert_all_kiswahili(visitor, english_words)
+
+
+def test_money_and_keep_watch_read_in_kiswahili_too(reseller, english_words):
+    """The rest of the reseller's pages: a large top-up paid by M-Pesa, its receipt, the
+    money summary, a statement, prices and business details; keep watch turned on, the
+    dashboard it adds to, an account's history and the activity."""
+    set_prices("demo", default="0.50", business_name="Demo Bulk SMS Ltd")
+    reseller.goto("/")
+    with reseller.expect_navigation():
+        reseller.get_by_role("button", name="Kiswahili").click()
+
+    reseller.goto("/clients/topup/?name=Kariakor+Shoe+Makers")
+    reseller.get_by_label("Imelipwa", exact=True).check()
+    reseller.get_by_label("Kiasi kilicholipwa").fill("6,250")
+    expect(reseller.get_by_label("Idadi ya SMS")).to_have_value("12500")  # payment.js
+    reseller.get_by_label("Nambari ya marejeo").fill("QK71ABCD2E")
+    assert_all_kiswahili(reseller, english_words)
+    submit(reseller, "Ongeza salio")
+    expect(reseller.locator("#amount-in-words")).to_have_text("SMS elfu kumi na mbili na mia tano")
+    assert_all_kiswahili(reseller, english_words)
+    submit(reseller, "Ndiyo, ongeza salio SMS 12,500")
+    reseller.wait_for_url(re.compile(r"/topups/\d+/$"))
+    assert_all_kiswahili(reseller, english_words)
+    follow(reseller, reseller.get_by_role("link", name=re.compile(r"^Risiti Na\. \d+$")))
+    expect(reseller.locator(".receipt-amount")).to_have_text("KES 6,250.00")  # exact money
+    assert_all_kiswahili(reseller, english_words)
+    for address in (
+        "/money/",
+        "/clients/statement/",
+        "/clients/statement/?name=Kariakor+Shoe+Makers",
+        "/money/prices/",
+        "/money/settings/",
+    ):
+        reseller.goto(address)
+        assert_all_kiswahili(reseller, english_words)
+
+    reseller.goto("/watch/")
+    assert_all_kiswahili(reseller, english_words)
+    reseller.get_by_label("Nenosiri lako la mSpace").fill(DEMO_PASSWORD)
+    reseller.get_by_label(re.compile("Nakubali")).check()
+    submit(reseller, "Anza kufuatilia salio")
+    assert reseller.get_by_role("heading", name="Ufuatiliaji wa salio umewashwa").is_visible()
+    assert_all_kiswahili(reseller, english_words)
+    for address in ("/", "/clients/history/?name=Kariakor+Shoe+Makers", "/activity/"):
+        reseller.goto(address)
+        assert_all_kiswahili(reseller, english_words)
+    assert reseller.locator(".watch-event-list tbody tr").count() == 1
 
 
 def test_the_english_detector_finds_english(visitor, english_words):
