@@ -82,7 +82,7 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     paper.ln(2)
     paper.fact(_("Date"), _local(receipt.topped_up_at))
     paper.fact(receipt.account_kind.capitalize(), receipt.account_name)
-    paper.fact(_("SMS credit"), f"{receipt.sms:,} SMS")
+    paper.fact(_("SMS credit"), _sms(receipt.sms))
     if receipt.amount is None:
         paper.fact(_("Price per SMS"), _("no price was set"))
     else:
@@ -185,7 +185,12 @@ def _statement_section(paper: _Paper, s: Statement):
 
 
 def _sms_or_not_recorded(value):
-    return _("not recorded") if value is None else f"{value:,} SMS"
+    return _("not recorded") if value is None else _sms(value)
+
+
+def _sms(count: int) -> str:
+    # "12,500 SMS", "SMS 12,500": each language puts the word where it reads naturally.
+    return _("%(count)s SMS") % {"count": f"{count:,}"}
 
 
 def _local(moment) -> str:

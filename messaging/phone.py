@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 
 import phonenumbers
+from babel import Locale, UnknownLocaleError
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from phonenumbers import PhoneNumberType, ValidationResult, geocoder
@@ -205,7 +207,18 @@ def _place(country_code: int) -> str | None:
     example = phonenumbers.example_number(region) if region != "ZZ" else None
     if example is None:
         return None
-    return f"+{country_code} ({geocoder.country_name_for_number(example, 'en')})"
+    return f"+{country_code} ({_country_name(region, example)})"
+
+
+def _country_name(region: str, example) -> str:
+    # In the page's language, from Babel's CLDR data (phonenumbers names countries in
+    # English only); its English name if the language does not name this country.
+    try:
+        names = Locale.parse(translation.to_locale(translation.get_language() or "en"))
+        name = names.territories.get(region)
+    except (ValueError, UnknownLocaleError):
+        name = None
+    return name or geocoder.country_name_for_number(example, "en")
 
 
 def _no_such_country(digits: str) -> str:

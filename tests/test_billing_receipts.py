@@ -174,3 +174,5 @@ def test_in_kiswahili_the_receipt_and_its_pdf_speak_kiswahili(alice_client):
     assert "Risiti Na. 1" in page and "si ankara ya kodi" in page
     text = pdf_text(alice_client.get(f"/topups/{top.pk}/receipt.pdf").content)
     assert "Risiti Na. 1" in text and "eTIMS ya KRA" in text
+    assert "SMS 200" in text and "Mteja" in text  # the SMS credit and the account, as said
+    assert "Pesa taslimu" in text or "pesa taslimu" in text

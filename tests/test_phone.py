@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.utils import translation
 
 from messaging.phone import normalise
 
@@ -110,3 +111,11 @@ def test_a_nairobi_landline_is_refused_in_plain_words():
         "That is not a Kenyan mobile number (those start with 07 or 01); "
         "a landline cannot receive SMS."
     )
+
+
+def test_a_foreign_country_is_named_in_the_readers_language():
+    with translation.override("sw"), pytest.raises(ValueError) as raised:
+        normalise("+49 30 12345678", "254")
+
+    assert "+49 (Ujerumani)" in str(raised.value)
+    assert "Germany" not in str(raised.value)
