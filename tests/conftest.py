@@ -26,6 +26,18 @@ def pytest_sessionstart(session):
     catalog.compile_all()
 
 
+@pytest.fixture(autouse=True)
+def _default_language_in_every_test():
+    """Each test starts in the default language, whatever ran before it in this process: a
+    request leaves its language active in the thread (LocaleMiddleware never deactivates
+    it), so a Kiswahili page would otherwise make a later form or note test speak Kiswahili."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright drives Debian's Chromium; playwright cannot download its own here."""
