@@ -3,7 +3,6 @@ in the spellings the gateway really uses, and "fail closed" on anything else."""
 
 import json
 import re
-import time
 
 import pytest
 import responses
@@ -116,17 +115,15 @@ def test_an_account_named_like_a_failure_is_still_just_an_account(mspace, client
     assert client.reseller_clients() == [Account("Insufficient Balance", 3)]
 
 
-def test_ten_thousand_clients_are_read_quickly_and_exactly(mspace, client):
+def test_ten_thousand_clients_are_read_exactly(mspace, client):
+    # How fast is `make bench`'s question (the 10,000-client book), not a unit test's.
     rows = [{"smsBalance": str(i), "clientname": f"client{i}"} for i in range(10_000)]
     answer(mspace, "resellerclients", json.dumps(rows))
 
-    started = time.perf_counter()
     accounts = client.reseller_clients()
-    elapsed = time.perf_counter() - started
 
     assert len(accounts) == 10_000
     assert accounts[9_999] == Account("client9999", 9_999)
-    assert elapsed < 1.0  # generous: about 20 ms here, most of it in the mock transport
 
 
 @pytest.mark.parametrize(
