@@ -1,5 +1,5 @@
-"""Session rules that hold on every page: lifetimes, who may use the reseller pages, and a
-password mSpace stopped taking.
+"""Session rules that hold on every page: lifetimes, who may open which page (guarded by
+default, `accounts.guard`), and a password mSpace stopped taking.
 
 Both middlewares do their checks in `process_view`, which runs once every middleware has
 set the request up: by then messages can be added, and a response returned from there
@@ -20,8 +20,9 @@ from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts import vault
+from accounts import guard, vault
 from accounts.backends import is_local_account
+from accounts.tenancy import reseller_of
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,6 @@ _SEEN_AT = "_seen_at"
 # Writing the session on every request would cost a database write per page; a minute's
 # precision is plenty for a 30-minute idle timeout.
 _SEEN_PRECISION = 60
-# Pages that act for a reseller on mSpace (the URL namespace of `messaging.urls`).
-_RESELLER_PAGES = "messaging"
 
 
 def mark_logged_in(request) -> None:
@@ -107,9 +106,10 @@ class SessionLifetimeMiddleware:
 
 
 class GatewayCredentialsMiddleware:
-    """The reseller pages need a reseller logged in through mSpace whose browser holds the
-    vault's key (both cookies); the session ends when the vaulted password is gone, the key
-    does not open it, or mSpace refuses it."""
+    """Every page but the public ones needs a person of a tenant: a reseller logged in through
+    mSpace whose browser holds the vault's key (both cookies); their `Reseller` is then
+    `request.reseller`. The session ends when the vaulted password is gone, the key does not
+    open it, or mSpace refuses it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -130,8 +130,7 @@ class GatewayCredentialsMiddleware:
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        match = request.resolver_match
-        if match is None or _RESELLER_PAGES not in match.namespaces:
+        if guard.is_public(request.resolver_match):
             return None
         user = request.user
         if not user.is_authenticated:
@@ -157,6 +156,7 @@ class GatewayCredentialsMiddleware:
                 reason="vault key missing or wrong",
             )
             return _to_login(request)
+        request.reseller = reseller_of(user)
         return None
 
     def process_exception(self, request, exception):

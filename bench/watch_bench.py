@@ -78,14 +78,10 @@ def rounds_figures() -> dict:
     users = []
     for n in range(100):
         make_account(f"watcher{n:03d}", f"pw-{n}", balance=5000, clients=clients, subaccounts=subs)
-    from django.contrib.auth import get_user_model
+    from accounts.models import Reseller
 
     for n in range(100):
-        user, created = get_user_model().objects.get_or_create(username=f"watcher{n:03d}")
-        if created:
-            user.set_unusable_password()
-            user.save()
-        users.append(user)
+        users.append(Reseller.of_username(f"watcher{n:03d}"))
     faults.inject("*", "slow", delay=0.1)
     result = {}
     for count in (1, 100):
@@ -108,19 +104,19 @@ def rounds_figures() -> dict:
 
 
 def growth_figures() -> dict:
-    from django.contrib.auth import get_user_model
     from django.utils import timezone
 
+    from accounts.models import Reseller
     from watch import history
 
-    user, _ = get_user_model().objects.get_or_create(username="bigbook")
+    user = Reseller.of_username("bigbook")
     names = [f"bench-client-{n:05d}" for n in range(10_000)]
     balances = {name: 5000 for name in names}
     start = timezone.now() - timedelta(days=10)
     out = {}
     for label, share in (("one_in_ten_change", 10), ("all_change", 1)):
         if label == "all_change":
-            user, _ = get_user_model().objects.get_or_create(username="bigbook-worst")
+            user = Reseller.of_username("bigbook-worst")
         at = start
         history.record_reads(user.pk, at, source="worker", books={"clients": balances.items()})
         size = db_bytes()
@@ -144,10 +140,10 @@ def growth_figures() -> dict:
 
 
 def list_figures() -> dict:
-    from django.contrib.auth import get_user_model
     from django.test import Client
     from django.utils import timezone
 
+    from accounts.models import Reseller
     from simulator.seed import make_account
     from watch.models import DailyUse, WatchedAccount
 
@@ -160,7 +156,7 @@ def list_figures() -> dict:
         browsers[username] = Client()  # logging in makes the reseller's user, as in real life
         browsers[username].post("/accounts/login/", {"username": username, "password": password})
     for username, book in (("listbig", big), ("listsmall", big[:10])):
-        user = get_user_model().objects.get(username=username)
+        user = Reseller.of_username(username)
         accounts = WatchedAccount.objects.bulk_create(
             WatchedAccount(
                 reseller=user,

@@ -5,7 +5,6 @@ top-up cost the client, and `Payment` rows say what the client paid. Every amoun
 one of these rows, or a sum of them, so each can be traced back to its ledger entry.
 """
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +23,7 @@ class BusinessProfile(models.Model):
     """What a reseller's receipts and statements say about them, and their default prices."""
 
     reseller = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="business_profile"
+        "accounts.Reseller", on_delete=models.CASCADE, related_name="business_profile"
     )
     business_name = models.CharField(_("business name"), max_length=120, blank=True)
     address = models.TextField(_("address"), max_length=500, blank=True)
@@ -49,7 +48,7 @@ class AccountPrice(models.Model):
     """A selling price per SMS for one client or sub-account, instead of the default."""
 
     reseller = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_prices"
+        "accounts.Reseller", on_delete=models.CASCADE, related_name="account_prices"
     )
     kind = models.CharField(max_length=20)  # the ledger kind: client or sub-account top-up
     name = models.CharField(max_length=200)
@@ -84,7 +83,7 @@ class Sale(models.Model):
         OTHER = "other", _("other")
 
     reseller = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sales"
+        "accounts.Reseller", on_delete=models.PROTECT, related_name="sales"
     )
     form_key = models.UUIDField(unique=True)
     entry = models.OneToOneField(
@@ -125,7 +124,7 @@ class Payment(models.Model):
     Method = Sale.Method
 
     reseller = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments"
+        "accounts.Reseller", on_delete=models.PROTECT, related_name="payments"
     )
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="payments")
     amount = _amount_field()

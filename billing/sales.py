@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts.tenancy import rows
 from billing import money
 from billing.models import BusinessProfile, Payment, Sale
 from billing.prices import Price, price_for, profile_of, profile_to_read
@@ -55,13 +56,13 @@ def promise(
         "promised_reference": paid.reference if paid else "",
     }
     try:
-        sale, _ = Sale.objects.update_or_create(
+        sale, _ = rows(Sale, reseller).update_or_create(
             reseller=reseller, form_key=form_key, entry=None, defaults=fields
         )
     except IntegrityError:
         # The key has a sale already: this form's twin, sent at the same moment, or a key
         # that was used before (then the ledger refuses the top-up, and no sale is needed).
-        sale = Sale.objects.filter(reseller=reseller, form_key=form_key).first()
+        sale = rows(Sale, reseller).filter(form_key=form_key).first()
     return sale
 
 
@@ -70,13 +71,15 @@ def settle(entry: LedgerEntry) -> Sale | None:
 
     Returns the sale, or None for a top-up that has none and did not succeed.
     """
-    sale = Sale.objects.filter(reseller_id=entry.reseller_id, form_key=entry.form_key).first()
+    sale = rows(Sale, entry.reseller_id).filter(form_key=entry.form_key).first()
     if sale is None:
         if entry.status != Status.SUCCEEDED:
             return None
         sale = _sale_at_todays_price(entry)
     elif sale.entry_id is None:
-        Sale.objects.filter(pk=sale.pk, entry=None).update(entry=entry, sms=entry.amount)
+        rows(Sale, entry.reseller_id).filter(pk=sale.pk, entry=None).update(
+            entry=entry, sms=entry.amount
+        )
         sale.refresh_from_db()
     if entry.status == Status.SUCCEEDED and sale.receipt_number is None:
         issue_receipt(sale)
@@ -91,9 +94,8 @@ def catch_up(reseller) -> int:
     """
     done = 0
     waiting = (
-        LedgerEntry.objects.filter(
-            reseller=reseller, kind__in=TOP_UP_KINDS, status=Status.SUCCEEDED
-        )
+        rows(LedgerEntry, reseller)
+        .filter(kind__in=TOP_UP_KINDS, status=Status.SUCCEEDED)
         .exclude(sale__receipt_number__isnull=False)
         .order_by("created_at", "id")
     )
@@ -111,8 +113,8 @@ def issue_receipt(sale: Sale) -> None:
     """
     profile_of(sale.reseller)  # outside the lock: creating it must not wait on it
     with transaction.atomic():
-        profile = BusinessProfile.objects.select_for_update().get(reseller_id=sale.reseller_id)
-        current = Sale.objects.select_for_update().get(pk=sale.pk)
+        profile = rows(BusinessProfile, sale.reseller_id).select_for_update().get()
+        current = rows(Sale, sale.reseller_id).select_for_update().get(pk=sale.pk)
         if current.receipt_number is not None:
             return
         now = timezone.now()
@@ -130,7 +132,7 @@ def issue_receipt(sale: Sale) -> None:
                 method=current.promised_method,
                 reference=current.promised_reference,
                 paid_at=current.entry.created_at if current.entry else now,
-                recorded_by=current.reseller.get_username(),
+                recorded_by=current.reseller.username,
             )
 
 
@@ -164,9 +166,7 @@ def owed_on(sale: Sale) -> Decimal | None:
 
 def receipted(reseller):
     """The reseller's sales that count: succeeded top-ups with a receipt number."""
-    return Sale.objects.filter(reseller=reseller, receipt_number__isnull=False).select_related(
-        "entry"
-    )
+    return rows(Sale, reseller).filter(receipt_number__isnull=False).select_related("entry")
 
 
 def _sale_at_todays_price(entry: LedgerEntry) -> Sale:
@@ -182,7 +182,7 @@ def _sale_at_todays_price(entry: LedgerEntry) -> Sale:
                 sms=entry.amount,
                 price=price,
             )
-            Sale.objects.filter(pk=sale.pk).update(entry=entry)
+            rows(Sale, entry.reseller_id).filter(pk=sale.pk).update(entry=entry)
     except IntegrityError:
         pass  # made at the same moment by another page: theirs is the one
-    return Sale.objects.get(reseller_id=entry.reseller_id, form_key=entry.form_key)
+    return rows(Sale, entry.reseller_id).get(form_key=entry.form_key)

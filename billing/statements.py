@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts.tenancy import rows
 from billing.models import Payment, Sale
 from billing.money import to_unit
 from billing.sales import receipted
@@ -139,7 +140,7 @@ def for_account(reseller, kind: str, name: str, month: datetime.date) -> list[St
     """The account's statements for `month`, one per currency it was ever sold in."""
     start, end = month_bounds(month)
     sales = receipted(reseller).filter(kind=kind, name=name)
-    payments = Payment.objects.filter(reseller=reseller, sale__kind=kind, sale__name=name)
+    payments = rows(Payment, reseller).filter(sale__kind=kind, sale__name=name)
     currencies = sorted(set(sales.values_list("currency", flat=True))) or [None]
     opening_balance, closing_balance = recorded_balances(reseller, kind, name, start, end)
     statements = []
@@ -184,18 +185,21 @@ def recorded_balances(reseller, kind, name, start, end) -> tuple[int | None, int
     from watch.models import WatchedAccount, WatchRound
 
     book = _WATCH_BOOK.get(kind)
-    account = WatchedAccount.objects.filter(reseller=reseller, book=book, name=name).first()
+    account = rows(WatchedAccount, reseller).filter(book=book, name=name).first()
     if account is None:
         return None, None
 
     def balance_at(moment):
         point = account.points.filter(at__lte=moment).order_by("-at", "-id").first()
-        watched = WatchRound.objects.filter(
-            reseller=reseller,
-            books_read__contains=book,
-            at__gte=moment - _ROUND_NEAR,
-            at__lte=moment + _ROUND_NEAR,
-        ).exists()
+        watched = (
+            rows(WatchRound, reseller)
+            .filter(
+                books_read__contains=book,
+                at__gte=moment - _ROUND_NEAR,
+                at__lte=moment + _ROUND_NEAR,
+            )
+            .exists()
+        )
         return point.balance if point and watched else None
 
     return balance_at(start), balance_at(min(end, timezone.now()))

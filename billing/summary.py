@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+from accounts.tenancy import rows
 from billing import money
 from billing.models import Payment
 from billing.sales import receipted
@@ -44,7 +45,7 @@ def month_figures(reseller, month: datetime.date) -> list[MonthFigures]:
     """The month's totals, one row per currency used (none if nothing was sold or paid)."""
     start, end = month_bounds(month)
     sold = receipted(reseller).filter(entry__created_at__gte=start, entry__created_at__lt=end)
-    paid = Payment.objects.filter(reseller=reseller, paid_at__gte=start, paid_at__lt=end)
+    paid = rows(Payment, reseller).filter(paid_at__gte=start, paid_at__lt=end)
     sales = defaultdict(Decimal)
     sms = defaultdict(int)
     margin = {}

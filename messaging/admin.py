@@ -12,9 +12,18 @@ from messaging.models import LedgerEntry
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "reseller", "kind", "target", "amount", "status", "message_id")
+    list_display = (
+        "created_at",
+        "reseller",
+        "actor_name",
+        "kind",
+        "target",
+        "amount",
+        "status",
+        "message_id",
+    )
     list_filter = ("status", "kind", "created_at")
-    search_fields = ("target", "reseller__username", "message_id", "detail")
+    search_fields = ("target", "reseller__username", "actor_name", "message_id", "detail")
     date_hierarchy = "created_at"
     list_select_related = ("reseller",)
     list_per_page = 100

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from messaging import methods
 from messaging.models import LedgerEntry
 
 
@@ -19,8 +20,8 @@ class Book:
     singular: str  # "client"
     meaning: str  # what one is, in one line, for someone new to reselling
     ledger_kind: str
-    read_method: str  # MspaceClient method listing the book
-    top_up_method: str  # MspaceClient method topping one account up
+    read_method: methods.Method  # the gateway method listing the book
+    top_up_method: methods.Method  # the gateway method topping one account up
     list_view: str  # URL name of the list page
     top_up_view: str  # URL name of the top-up form
     history_view: str  # URL name (in watch:) of one account's history page
@@ -41,8 +42,8 @@ CLIENTS = Book(
         "top-up moves SMS from your balance to it."
     ),
     ledger_kind=LedgerEntry.Kind.CLIENT_TOP_UP,
-    read_method="reseller_clients",
-    top_up_method="top_up_client",
+    read_method=methods.CLIENTS,
+    top_up_method=methods.CLIENT_TOP_UP,
     list_view="messaging:clients",
     top_up_view="messaging:client_topup",
     history_view="client_history",
@@ -56,8 +57,8 @@ SUB_ACCOUNTS = Book(
         "top-up moves SMS from your balance to it."
     ),
     ledger_kind=LedgerEntry.Kind.SUB_ACCOUNT_TOP_UP,
-    read_method="sub_accounts",
-    top_up_method="top_up_sub_account",
+    read_method=methods.SUB_ACCOUNTS,
+    top_up_method=methods.SUB_ACCOUNT_TOP_UP,
     list_view="messaging:subaccounts",
     top_up_view="messaging:subaccount_topup",
     history_view="subaccount_history",

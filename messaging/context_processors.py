@@ -4,8 +4,8 @@ from django.conf import settings
 from django.utils.translation import gettext
 
 from accounts import vault
-from accounts.backends import is_local_account
-from messaging import reads
+from accounts.tenancy import reseller_of
+from messaging import acting, reads
 from messaging.mspace import MspaceError
 
 
@@ -19,7 +19,10 @@ class HeaderBalance:
     @cached_property
     def _found(self):
         try:
-            found = reads.balance_for_header(self._request)
+            found = reads.balance_for_header(
+                acting.for_request(self._request),
+                may_ask=self._request.method in ("GET", "HEAD"),
+            )
         except MspaceError as error:
             return (None, None), error.message
         except vault.VaultLocked:
@@ -45,9 +48,10 @@ class HeaderBalance:
 def header(request):
     """The gateway mode, and for a logged-in reseller the header's balance (read lazily).
     An administrator has no mSpace account, so no balance either."""
-    user = getattr(request, "user", None)
-    reseller = user is not None and user.is_authenticated and not is_local_account(user)
+    if getattr(request, "reseller", None) is None:
+        # A page outside the guard (an error page): the person's reseller, if they have one.
+        request.reseller = reseller_of(getattr(request, "user", None))
     return {
         "gateway_is_simulator": settings.MSPACE_SIMULATOR,
-        "header_balance": HeaderBalance(request) if reseller else None,
+        "header_balance": HeaderBalance(request) if request.reseller is not None else None,
     }

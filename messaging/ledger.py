@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from accounts.tenancy import every_tenant, rows
 from messaging.gateway_words import said
 from messaging.models import LedgerEntry
 from messaging.mspace import (
@@ -54,7 +55,7 @@ class UnsettledTopUp(Exception):
 
 def find_claimed(reseller, form_key):
     """The reseller's entry for this one-time key, or None."""
-    return LedgerEntry.objects.filter(reseller=reseller, form_key=form_key).first()
+    return rows(LedgerEntry, reseller).filter(form_key=form_key).first()
 
 
 def stale_before():
@@ -74,13 +75,16 @@ def needs_checking(entry) -> bool:
 
 def open_top_up(reseller, kind, target):
     """The reseller's top-up of this account that is still pending or unknown, or None."""
-    return LedgerEntry.objects.filter(
-        reseller=reseller, kind=kind, target=target, status__in=OPEN_STATUSES
-    ).first()
+    return (
+        rows(LedgerEntry, reseller)
+        .filter(kind=kind, target=target, status__in=OPEN_STATUSES)
+        .first()
+    )
 
 
-def claim(*, reseller, form_key, kind, target, amount, **details) -> LedgerEntry:
-    """Write the pending row for a call about to be made.
+def claim(*, acting, form_key, kind, target, amount, **details) -> LedgerEntry:
+    """Write the pending row for a call about to be made for `acting.reseller`, recording
+    `acting`'s person and name as who acted.
 
     Raises `AlreadyClaimed` when the key was used before (a replay, a double click or a
     concurrent copy of the same form): the UNIQUE key lets exactly one of them through.
@@ -90,7 +94,9 @@ def claim(*, reseller, form_key, kind, target, amount, **details) -> LedgerEntry
     try:
         with transaction.atomic():
             return LedgerEntry.objects.create(
-                reseller=reseller,
+                reseller=acting.reseller,
+                actor=acting.actor,
+                actor_name=acting.actor_name[:150],
                 form_key=form_key,
                 kind=kind,
                 target=target,
@@ -98,9 +104,11 @@ def claim(*, reseller, form_key, kind, target, amount, **details) -> LedgerEntry
                 **details,
             )
     except IntegrityError:
-        existing = LedgerEntry.objects.filter(form_key=form_key).first()
+        reseller = acting.reseller
+        # Across tenants on purpose: another reseller's key is treated as used too (the
+        # UNIQUE constraint says so), but their row is never handed out.
+        existing = every_tenant(LedgerEntry).filter(form_key=form_key).first()
         if existing is not None:
-            # Someone else's key is treated as used too, but their row is never handed out.
             mine = existing.reseller_id == reseller.pk
             raise AlreadyClaimed(existing if mine else None) from None
         unsettled = open_top_up(reseller, kind, target)
@@ -111,14 +119,12 @@ def claim(*, reseller, form_key, kind, target, amount, **details) -> LedgerEntry
 
 def settle(entry, status, *, detail="", reply="", message_id=""):
     """Complete a pending entry; an entry already settled is left as it is."""
-    now = timezone.now()
-    LedgerEntry.objects.filter(pk=entry.pk, status=Status.PENDING).update(
+    rows(LedgerEntry, entry.reseller_id).filter(pk=entry.pk, status=Status.PENDING).update(
         status=status,
         detail=detail,
         gateway_reply=reply[:_REPLY_LIMIT],
         message_id=message_id,
-        completed_at=now,
-        updated_at=now,
+        completed_at=timezone.now(),
     )
     entry.refresh_from_db()
 
@@ -133,13 +139,16 @@ def resolve(entry, status, *, by, note) -> bool:
     if status not in (Status.SUCCEEDED, Status.FAILED):
         raise ValueError("An unknown outcome can only be resolved as succeeded or failed.")
     now = timezone.now()
-    changed = LedgerEntry.objects.filter(_needing_a_check(), pk=entry.pk).update(
-        status=status,
-        reconciled_at=now,
-        reconciled_by=by[:200],
-        reconcile_note=note,
-        completed_at=now,
-        updated_at=now,
+    changed = (
+        rows(LedgerEntry, entry.reseller_id)
+        .filter(_needing_a_check(), pk=entry.pk)
+        .update(
+            status=status,
+            reconciled_at=now,
+            reconciled_by=by[:200],
+            reconcile_note=note,
+            completed_at=now,
+        )
     )
     entry.refresh_from_db()
     if changed:
@@ -149,17 +158,17 @@ def resolve(entry, status, *, by, note) -> bool:
 
 def note_check(entry, *, by, note) -> None:
     """Record a check that could not settle an unknown entry (it stays unknown)."""
-    now = timezone.now()
-    LedgerEntry.objects.filter(_needing_a_check(), pk=entry.pk).update(
-        reconciled_at=now, reconciled_by=by[:200], reconcile_note=note, updated_at=now
+    rows(LedgerEntry, entry.reseller_id).filter(_needing_a_check(), pk=entry.pk).update(
+        reconciled_at=timezone.now(), reconciled_by=by[:200], reconcile_note=note
     )
     entry.refresh_from_db()
 
 
 def needing_a_check(queryset=None):
-    """The entries (of `queryset`, default all) that `needs_checking` is true of."""
+    """The entries (of `queryset`, default every reseller's: the operator's list of
+    unknown outcomes spans them on purpose) that `needs_checking` is true of."""
     if queryset is None:
-        queryset = LedgerEntry.objects.all()
+        queryset = every_tenant(LedgerEntry)
     return queryset.filter(_needing_a_check())
 
 

@@ -3,8 +3,57 @@
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router, transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Reseller
+from accounts.tenancy import rows
+
+
+class LedgerQuerySet(models.QuerySet):
+    """Every write to the ledger bumps its resellers' `version` in the same transaction.
+
+    Cached reads of mSpace are trusted only while the reseller's version is unchanged
+    (`messaging.reads`), so a writer that forgot would serve stale balances: here, no writer
+    can forget. `update()` also keeps `updated_at` true, which `auto_now` alone does not.
+    """
+
+    def update(self, **fields):
+        fields.setdefault("updated_at", timezone.now())
+        with transaction.atomic(using=self.db):
+            resellers = set(self.values_list("reseller_id", flat=True).order_by())
+            changed = super().update(**fields)
+            if changed:
+                _bump(resellers, using=self.db)
+        return changed
+
+    def delete(self):
+        with transaction.atomic(using=self.db):
+            resellers = set(self.values_list("reseller_id", flat=True).order_by())
+            deleted = super().delete()
+            _bump(resellers, using=self.db)
+        return deleted
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            made = super().bulk_create(objs, *args, **kwargs)
+            _bump({obj.reseller_id for obj in objs}, using=self.db)
+        return made
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            changed = super().bulk_update(objs, fields, *args, **kwargs)
+            _bump({obj.reseller_id for obj in objs}, using=self.db)
+        return changed
+
+
+def _bump(reseller_ids, *, using) -> None:
+    if reseller_ids:
+        Reseller.objects.using(using).filter(pk__in=reseller_ids).update(version=F("version") + 1)
 
 
 class LedgerEntry(models.Model):
@@ -19,9 +68,17 @@ class LedgerEntry(models.Model):
         FAILED = "failed", _("failed")
         UNKNOWN = "unknown", _("unknown")
 
-    reseller = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger_entries"
+    # Whose money: the tenant. Who acted: a person (None for background work, which names
+    # itself in `actor_name`); the name stays when the person is deleted.
+    reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="ledger_entries")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ledger_actions",
     )
+    actor_name = models.CharField(max_length=150, help_text="who acted, as they logged in")
     # The form's one-time key. UNIQUE is what makes a replayed or double-clicked form reach
     # the gateway once: the second insert fails before any call is made.
     form_key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
@@ -46,14 +103,14 @@ class LedgerEntry(models.Model):
     reconciled_by = models.CharField(max_length=200, blank=True)
     reconcile_note = models.TextField(blank=True)
 
+    objects = LedgerQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "ledger entries"
         indexes = [
             models.Index(fields=["reseller", "-created_at"], name="ledger_reseller_newest"),
             models.Index(fields=["reseller", "kind", "target", "status"], name="ledger_target"),
-            # reads.py asks for the newest change of a reseller's ledger on every cached page.
-            models.Index(fields=["reseller", "updated_at"], name="ledger_reseller_changed"),
         ]
         constraints = [
             # At most one open (pending or unknown) top-up per account: an unknown outcome is
@@ -68,6 +125,21 @@ class LedgerEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} of {self.amount} to {self.target}: {self.status}"
+
+    def save(self, *args, **kwargs):
+        # See `LedgerQuerySet`: a row written one at a time bumps its reseller's version too.
+        using = kwargs.get("using") or router.db_for_write(LedgerEntry, instance=self)
+        with transaction.atomic(using=using):
+            super().save(*args, **kwargs)
+            _bump({self.reseller_id}, using=using)
+
+    def delete(self, *args, **kwargs):
+        using = kwargs.get("using") or router.db_for_write(LedgerEntry, instance=self)
+        with transaction.atomic(using=using):
+            reseller_id = self.reseller_id
+            deleted = super().delete(*args, **kwargs)
+            _bump({reseller_id}, using=using)
+        return deleted
 
     @property
     def is_top_up(self):
@@ -106,9 +178,7 @@ class ResellerPreferences(models.Model):
 
     DEFAULT_LOW_BALANCE = 100
 
-    reseller = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences"
-    )
+    reseller = models.OneToOneField(Reseller, on_delete=models.CASCADE, related_name="preferences")
     low_balance = models.PositiveIntegerField(
         default=DEFAULT_LOW_BALANCE,
         help_text="A client or sub-account with fewer SMS than this is running low.",
@@ -124,5 +194,5 @@ class ResellerPreferences(models.Model):
     @classmethod
     def low_balance_for(cls, reseller) -> int:
         """The reseller's low-balance threshold, or the default if they never chose one."""
-        chosen = cls.objects.filter(reseller=reseller).values_list("low_balance", flat=True)
+        chosen = rows(cls, reseller).values_list("low_balance", flat=True)
         return next(iter(chosen), cls.DEFAULT_LOW_BALANCE)

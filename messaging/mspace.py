@@ -53,6 +53,8 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
+from messaging import methods
+
 __all__ = [
     "UNLIMITED",
     "UNREADABLE",
@@ -343,11 +345,11 @@ class MspaceClient:
 
     def login(self) -> None:
         """Return when mSpace says the user exists; raise AuthenticationError when it refuses."""
-        self._call("login", _parse_login)
+        self._call(methods.LOGIN, _parse_login)
 
     def balance(self) -> int:
         """The reseller's own SMS balance: an int, or a `Balance` when unlimited or a decimal."""
-        return self._call("balance", _parse_balance)
+        return self._call(methods.BALANCE, _parse_balance)
 
     def sub_accounts(self) -> list[Account]:
         """Every sub-account with its balance, in mSpace's order (maybe empty).
@@ -356,51 +358,52 @@ class MspaceClient:
         `Balance`), so one odd row never hides the rest; a list with no readable row at all
         is a `GatewayError`. JSON or XML, whichever mSpace sends."""
         return self._call(
-            "subusers", lambda text: _parse_accounts(text, "subUserName"), limit=BOOK_REPLY_LIMIT
+            methods.SUB_ACCOUNTS,
+            lambda text: _parse_accounts(text, "subUserName"),
+            limit=BOOK_REPLY_LIMIT,
         )
 
     def reseller_clients(self) -> list[Account]:
         """Every client with its balance, in mSpace's order (maybe empty); as `sub_accounts`."""
         return self._call(
-            "resellerclients",
+            methods.CLIENTS,
             lambda text: _parse_accounts(text, "clientname"),
             limit=BOOK_REPLY_LIMIT,
         )
 
     def top_up_client(self, name: str, amount: int) -> str:
         """Move `amount` SMS to the client `name`; return mSpace's confirmation sentence."""
-        return self._top_up("resellerclienttopup", "clientname", name, amount)
+        return self._top_up(methods.CLIENT_TOP_UP, name, amount)
 
     def top_up_sub_account(self, name: str, amount: int) -> str:
         """Move `amount` SMS to the sub-account `name`; return mSpace's confirmation sentence."""
-        return self._top_up("subacctopup", "subaccname", name, amount)
+        return self._top_up(methods.SUB_ACCOUNT_TOP_UP, name, amount)
 
     def send_text(self, sender_id: str, recipient: str, message: str) -> SendResult:
         """Send one SMS as given (the forms check it first); return mSpace's receipt (read from
         JSON or XML)."""
-        fields = (("senderid", sender_id), ("recipient", recipient), ("message", message))
-        return self._call("sendtext", _parse_send, fields, write=True)
+        fields = zip(methods.SEND_TEXT.segments, (sender_id, recipient, message), strict=True)
+        return self._call(methods.SEND_TEXT, _parse_send, tuple(fields))
 
-    def _top_up(self, method: str, name_key: str, name: str, amount: int) -> str:
+    def _top_up(self, method: methods.Method, name: str, amount: int) -> str:
         if isinstance(amount, bool) or not isinstance(amount, int):
             raise TypeError("A top-up amount must be a whole number of SMS.")
         return self._call(
             method,
             lambda text: _parse_top_up(text, name, amount),
-            ((name_key, name), ("noofsms", amount)),
-            write=True,
+            tuple(zip(method.segments, (name, amount), strict=True)),
         )
 
     def _call(
         self,
-        method: str,
+        method: methods.Method,
         parse: _Parser,
         fields=(),
         *,
-        write: bool = False,
         limit: int = SMALL_REPLY_LIMIT,
     ):
         """Ask mSpace once (reads: at most twice), parse its reply, log one line."""
+        write = method.moves_credit
         started = time.monotonic()
         outcome = "error"
         try:
@@ -418,10 +421,15 @@ class MspaceClient:
             level = routine if outcome == "ok" else logging.WARNING
             elapsed_ms = (time.monotonic() - started) * 1000
             log.log(
-                level, "mSpace %s for %r: %s in %.0f ms", method, self.username, outcome, elapsed_ms
+                level,
+                "mSpace %s for %r: %s in %.0f ms",
+                method.wire,
+                self.username,
+                outcome,
+                elapsed_ms,
             )
 
-    def _result(self, method: str, parse: _Parser, fields, write: bool, limit: int):
+    def _result(self, method: methods.Method, parse: _Parser, fields, write: bool, limit: int):
         # No URL, password or requests exception is in scope here, so none can end up in the
         # error's traceback, __cause__ or __context__.
         reply = self._fetch(method, fields, write, limit)
@@ -435,7 +443,7 @@ class MspaceClient:
             error.args = (error.message,)
             raise
 
-    def _fetch(self, method: str, fields, write: bool, limit: int) -> _Reply | str:
+    def _fetch(self, method: methods.Method, fields, write: bool, limit: int) -> _Reply | str:
         """The reply, or how the transport failed (see `_classify`)."""
         url = self._url(method, fields)
         deadline = _Deadline(self._timeout)  # one for the call, a read's second try included
@@ -503,9 +511,9 @@ class MspaceClient:
             return _new_session(adapter), True
         return _shared_session(), False
 
-    def _url(self, method: str, fields: Iterable[tuple[str, Any]]) -> str:
+    def _url(self, method: methods.Method, fields: Iterable[tuple[str, Any]]) -> str:
         segments = [("username", self.username), ("password", self._password), *fields]
-        return f"{self._base}/{method}/" + "/".join(_segment(k, v) for k, v in segments)
+        return f"{self._base}/{method.wire}/" + "/".join(_segment(k, v) for k, v in segments)
 
     def _redact(self, text: str) -> str:
         """`text` (short: a reply's beginning or a message) with the password masked."""

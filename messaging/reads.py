@@ -8,17 +8,20 @@ so that these rules hold in one place:
   folded names computed once, so a page of a 10,000-client book costs a slice, not a
   re-parse or a re-sort.
 - A reused read is never older than the reseller's own last top-up or send. The app runs
-  several worker processes, each with its own cache, so clearing one process's copy after a
-  change would leave the others stale. The ledger is the source of truth instead: a read
-  taken at time T is reused only while none of the reseller's `LedgerEntry` rows was
-  written after T (one query, `Max(updated_at)`), whichever process wrote it.
+  several worker processes (and nodes), each with its own cache, so clearing one process's
+  copy after a change would leave the others stale. The database is the source of truth
+  instead: every ledger write bumps the reseller's `version` in its own transaction
+  (`messaging.models.LedgerQuerySet`), a read remembers the version from before it set off,
+  and it is reused only while the version is still that one (one query by primary key).
 - A read that another page of the same reseller is already waiting for is shared, not asked
-  again (same conditions as the cache: it must have set off after the last ledger change).
+  again (same conditions as the cache: it must have set off at the current version).
 - The dashboard's three reads go out side by side on a shared thread pool, so the page
   waits about as long as the slowest read, not their sum.
 
-Every function raises (or, for the dashboard, returns) `messaging.mspace.MspaceError`
-subclasses for gateway trouble; the views turn those into plain words.
+Every function takes an `messaging.acting.Acting` (whose money, who, which gateway), never a
+request, so a worker reads exactly as a page does. Each raises (or, for the dashboard, returns)
+`messaging.mspace.MspaceError` subclasses for gateway trouble; the views turn those into
+plain words.
 """
 
 import bisect
@@ -33,13 +36,10 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Max
 from django.utils import timezone, translation
 
-from messaging import gateway
 from messaging.books import CLIENTS, SUB_ACCOUNTS, Book
 from messaging.folding import fold
-from messaging.models import LedgerEntry
 from messaging.mspace import (
     UNLIMITED,
     UNREADABLE,
@@ -64,7 +64,9 @@ MAX_CACHED_ACCOUNTS = 200_000
 POOL_THREADS = 256  # two per gunicorn thread: each dashboard hands two of its three reads here
 
 _BALANCE = "balance"
-_SESSION_KEY = "last_balance"  # [value, ISO time read], for the header on every worker
+# Kept in the acting person's memo (their session) for the header on every worker:
+# [value, ISO time read, the reseller's version then].
+_MEMO_KEY = "last_balance"
 
 
 # How many rendered table rows one read keeps (see `AccountBook.table_row`): twenty pages of a
@@ -222,8 +224,10 @@ class DashboardReads:
 @dataclass(frozen=True)
 class _Read:
     value: object
-    # Taken just before the request went out: a ledger change at or after this moment may
-    # not be reflected in `value`.
+    # The reseller's version read before the request went out: once the version has moved
+    # on, a ledger change may not be reflected in `value`.
+    version: int
+    # Taken just before the request went out.
     read_at: datetime
     monotonic: float
 
@@ -233,28 +237,28 @@ class _Read:
 
 
 class _ResellerCache:
-    """Parsed reads per reseller (by user id), least recently used dropped first."""
+    """Parsed reads per reseller (by `Reseller` id), least recently used dropped first."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._resellers: OrderedDict[int, dict[str, _Read]] = OrderedDict()
         self._size = 0
 
-    def get(self, user_id: int, what: str) -> _Read | None:
+    def get(self, reseller_id: int, what: str) -> _Read | None:
         with self._lock:
-            reads = self._resellers.get(user_id)
+            reads = self._resellers.get(reseller_id)
             if reads is None:
                 return None
-            self._resellers.move_to_end(user_id)
+            self._resellers.move_to_end(reseller_id)
             return reads.get(what)
 
-    def put(self, user_id: int, what: str, read: _Read) -> None:
+    def put(self, reseller_id: int, what: str, read: _Read) -> None:
         with self._lock:
-            reads = self._resellers.setdefault(user_id, {})
-            self._resellers.move_to_end(user_id)
+            reads = self._resellers.setdefault(reseller_id, {})
+            self._resellers.move_to_end(reseller_id)
             old = reads.get(what)
             if old is not None:
-                if old.read_at > read.read_at:
+                if (old.version, old.read_at) > (read.version, read.read_at):
                     return  # a slower, older read finishing late must not win
                 self._size -= old.size
             reads[what] = read
@@ -267,9 +271,9 @@ class _ResellerCache:
                 _, evicted = self._resellers.popitem(last=False)
                 self._size -= sum(r.size for r in evicted.values())
 
-    def forget(self, user_id: int) -> None:
+    def forget(self, reseller_id: int) -> None:
         with self._lock:
-            reads = self._resellers.pop(user_id, None)
+            reads = self._resellers.pop(reseller_id, None)
             if reads:
                 self._size -= sum(r.size for r in reads.values())
 
@@ -286,17 +290,17 @@ class _ReadsInFlight:
         self._lock = threading.Lock()
         self._flights: dict[tuple[int, str], _Flight] = {}
 
-    def join(self, key: tuple[int, str], read: Callable[[], object]):
-        """`read()`'s value, or that of the same read already in flight, if it set off after
-        the reseller's latest ledger change. A gateway error is raised in every request that
-        waited for it, as if each had asked."""
+    def join(self, key: tuple[int, str], version: int, read: Callable[[], object]):
+        """`read()`'s value, or that of the same read already in flight, if it set off at
+        `version` (the reseller's version now). A gateway error is raised in every request
+        that waited for it, as if each had asked."""
         with self._lock:
             flight = self._flights.get(key)
             leading = flight is None
             if leading:
-                flight = self._flights[key] = _Flight()
+                flight = self._flights[key] = _Flight(version)
         if not leading:
-            if _ledger_changed_since(key[0], flight.set_off):
+            if flight.version != version:
                 return read()  # it may not show the reseller's latest top-up or send
             return _value_or_raise(_wait_for(flight.outcome))
         try:
@@ -311,8 +315,8 @@ class _ReadsInFlight:
 
 
 class _Flight:
-    def __init__(self):
-        self.set_off = timezone.now()
+    def __init__(self, version: int):
+        self.version = version
         self.outcome = concurrent.futures.Future()
 
 
@@ -347,59 +351,59 @@ if hasattr(os, "register_at_fork"):
 # --- Public API -------------------------------------------------------------------------
 
 
-def balance(request, *, fresh: bool = False) -> int:
+def balance(acting, *, fresh: bool = False) -> int:
     """The reseller's own SMS balance. `fresh=True` always asks mSpace (and keeps the answer).
 
     Raises `MspaceError` subclasses.
     """
-    read = _read_one(request, _BALANCE, fresh=fresh)
-    request._reads_balance = read
-    _keep_in_session(request, read)
+    read = _read_one(acting, _BALANCE, fresh=fresh)
+    acting.balance_read = read
+    _keep_in_memo(acting, read)
     return read.value
 
 
-def accounts(request, book: Book, *, fresh: bool = False) -> list[Account]:
+def accounts(acting, book: Book, *, fresh: bool = False) -> list[Account]:
     """The reseller's clients or sub-accounts (`book`), in the gateway's order.
 
     `fresh=True` always asks mSpace (the top-up form checks against a fresh list). Raises
     `MspaceError` subclasses (`NotAuthorizedError` for someone who may not resell).
     """
-    return list(account_book(request, book, fresh=fresh))
+    return list(account_book(acting, book, fresh=fresh))
 
 
-def account_book(request, book: Book, *, fresh: bool = False) -> AccountBook:
+def account_book(acting, book: Book, *, fresh: bool = False) -> AccountBook:
     """Like `accounts`, as an `AccountBook` that keeps its sorted views for later pages."""
-    return _read_one(request, book.slug, fresh=fresh).value
+    return _read_one(acting, book.slug, fresh=fresh).value
 
 
-def dashboard(request, *, fresh: bool = False) -> DashboardReads:
+def dashboard(acting, *, fresh: bool = False) -> DashboardReads:
     """Balance, clients and sub-accounts, read side by side; never raises a gateway error.
 
     Whatever is still usable in the cache is reused (unless `fresh`); the rest is asked
     for at once, one read per thread.
     """
-    user_id = request.user.pk
     wanted = (_BALANCE, CLIENTS.slug, SUB_ACCOUNTS.slug)
-    found = {} if fresh else _usable_reads(user_id, wanted)
+    found, version = _usable_reads(acting, () if fresh else wanted)
     missing = [what for what in wanted if what not in found]
-    # The vault is opened once, here, not in the threads; the three reads share one client.
-    client = gateway.for_reseller(request) if missing else None
-    readers = {what: _reader(client, what) for what in missing}
+    if missing:
+        # The password is opened once, here, not in the threads; the reads share one client.
+        acting.gateway.open()
+    readers = {what: _reader(acting.gateway, what) for what in missing}
     read_at = timezone.now()
     started = time.monotonic()
     futures = {what: _pool.submit(_in_pool_thread, readers[what]) for what in missing[1:]}
     if missing:
         # The request thread does one of the reads itself: it would only wait otherwise.
         found[missing[0]] = _remember(
-            user_id, missing[0], _attempt(readers[missing[0]]), read_at, started
+            acting, missing[0], _attempt(readers[missing[0]]), version, read_at, started
         )
     for what, future in futures.items():
-        found[what] = _remember(user_id, what, _wait_for(future), read_at, started)
+        found[what] = _remember(acting, what, _wait_for(future), version, read_at, started)
     if isinstance(found[_BALANCE].value, MspaceError):
-        request._reads_failed = found[_BALANCE].value
+        acting.read_failed = found[_BALANCE].value
     else:
-        request._reads_balance = found[_BALANCE]
-        _keep_in_session(request, found[_BALANCE])
+        acting.balance_read = found[_BALANCE]
+        _keep_in_memo(acting, found[_BALANCE])
     figures = [read for read in found.values() if not isinstance(read.value, MspaceError)]
     return DashboardReads(
         balance=found[_BALANCE].value,
@@ -409,61 +413,55 @@ def dashboard(request, *, fresh: bool = False) -> DashboardReads:
     )
 
 
-def balance_for_header(request) -> tuple[int, datetime] | None:
-    """The balance a page's header shows, and when it was read; None if this page should not
-    ask mSpace for it.
+def balance_for_header(acting, *, may_ask: bool = True) -> tuple[int, datetime] | None:
+    """The balance a page's header shows, and when it was read; None if it should not ask
+    mSpace for it (`may_ask` is False: a refused POST never asks).
 
-    In order: what this request read; the last read kept in this process or in the session
-    (so every worker knows it), if no top-up or send was recorded since; otherwise, on a GET,
-    a read now (shared with any in flight). A gateway error this request already met is
-    raised again rather than waited for twice; other pages (a refused POST) never ask.
+    In order: what was read through `acting`; the last read kept in this process or in the
+    acting person's memo (their session, so every worker knows it), if the reseller's version
+    has not moved since; otherwise, if `may_ask`, a read now (shared with any in flight). A
+    gateway error `acting` already met is raised again rather than waited for twice.
     Raises `MspaceError` subclasses.
     """
-    read = getattr(request, "_reads_balance", None)
+    read = acting.balance_read
     if read is None:
-        failed = getattr(request, "_reads_failed", None)
-        if failed is not None:
-            raise failed
-        read = _last_read_balance(request)
+        if acting.read_failed is not None:
+            raise acting.read_failed
+        read = _last_read_balance(acting)
     if read is None:
-        if request.method not in ("GET", "HEAD"):
+        if not may_ask:
             return None
-        balance(request)
-        read = request._reads_balance
+        balance(acting)
+        read = acting.balance_read
     return read.value, read.read_at
 
 
-def _last_read_balance(request) -> _Read | None:
-    user_id = request.user.pk
-    candidates = [_cache.get(user_id, _BALANCE)]
-    kept = getattr(request, "session", {}).get(_SESSION_KEY)
-    if kept:
-        candidates.append(_Read(kept[0], datetime.fromisoformat(kept[1]), 0.0))
+def _last_read_balance(acting) -> _Read | None:
+    candidates = [_cache.get(acting.reseller.pk, _BALANCE)]
+    kept = acting.memo.get(_MEMO_KEY) if acting.memo is not None else None
+    if kept and len(kept) == 3:  # a memo from before versions (two items) is read again
+        candidates.append(_Read(kept[0], kept[2], datetime.fromisoformat(kept[1]), 0.0))
     candidates = [read for read in candidates if read is not None]
     if not candidates:
         return None
-    newest = max(candidates, key=lambda read: read.read_at)
-    return None if _ledger_changed_since(user_id, newest.read_at) else newest
+    newest = max(candidates, key=lambda read: (read.version, read.read_at))
+    return newest if newest.version == acting.reseller.current_version() else None
 
 
-def _keep_in_session(request, read: _Read) -> None:
+def _keep_in_memo(acting, read: _Read) -> None:
     """Every worker's header can show the balance this one read (sessions live in the
     database); written only when it changed, so most pages save no session."""
-    session = getattr(request, "session", None)
-    if session is None:
+    if acting.memo is None:
         return
-    kept = [read.value, read.read_at.isoformat()]
-    if session.get(_SESSION_KEY) != kept:
-        session[_SESSION_KEY] = kept
+    kept = [read.value, read.read_at.isoformat(), read.version]
+    if acting.memo.get(_MEMO_KEY) != kept:
+        acting.memo[_MEMO_KEY] = kept
 
 
-def forget(request) -> None:
-    """Drop everything read for this reseller in this process (the ledger does it for all
+def forget(reseller) -> None:
+    """Drop everything read for this reseller in this process (a ledger write does it for all
     processes; this frees the memory at once)."""
-    for kept in ("_reads_balance", "_reads_failed"):
-        if hasattr(request, kept):
-            delattr(request, kept)
-    _cache.forget(request.user.pk)
+    _cache.forget(reseller.pk)
 
 
 def forget_everything() -> None:
@@ -474,81 +472,75 @@ def forget_everything() -> None:
 # --- Reading ----------------------------------------------------------------------------
 
 
-def _reader(client, what: str) -> Callable[[], object]:
-    """A call that reads `what` with the reseller's `client`, safe to run in another thread."""
+def _reader(reseller_gateway, what: str) -> Callable[[], object]:
+    """A call that reads `what` through the reseller's gateway, safe to run in another
+    thread."""
     if what == _BALANCE:
-        return client.balance
+        return reseller_gateway.balance
     book = CLIENTS if what == CLIENTS.slug else SUB_ACCOUNTS
-    read_list = getattr(client, book.read_method)
-    return lambda: AccountBook(read_list())
+    return lambda: AccountBook(reseller_gateway.call(book.read_method))
 
 
-def _read_one(request, what: str, *, fresh: bool) -> _Read:
+def _read_one(acting, what: str, *, fresh: bool) -> _Read:
     try:
-        return _read_or_reuse(request, what, fresh=fresh)
+        return _read_or_reuse(acting, what, fresh=fresh)
     except MspaceError as error:
-        request._reads_failed = error  # the header says why, without asking again
+        acting.read_failed = error  # the header says why, without asking again
         raise
 
 
-def _read_or_reuse(request, what: str, *, fresh: bool) -> _Read:
-    user_id = request.user.pk
-    if fresh or settings.MSPACE_CACHE_SECONDS <= 0:
-        return _read_and_remember(request, what)
-    cached = _usable_reads(user_id, (what,))
+def _read_or_reuse(acting, what: str, *, fresh: bool) -> _Read:
+    caching = not fresh and settings.MSPACE_CACHE_SECONDS > 0
+    cached, version = _usable_reads(acting, (what,) if caching else ())
     if what in cached:
         return cached[what]
+    if not caching:
+        return _read_and_remember(acting, what, version)
     # The reseller's other tabs may be asking for the same thing right now: one call to
     # mSpace serves them all (and a 10,000-client book is parsed once, not once a tab).
-    return _reads_in_flight.join((user_id, what), lambda: _read_and_remember(request, what))
+    return _reads_in_flight.join(
+        (acting.reseller.pk, what), version, lambda: _read_and_remember(acting, what, version)
+    )
 
 
-def _read_and_remember(request, what: str) -> _Read:
-    reader = _reader(gateway.for_reseller(request), what)
+def _read_and_remember(acting, what: str, version: int) -> _Read:
+    reader = _reader(acting.gateway, what)
     read_at, started = timezone.now(), time.monotonic()
     value = reader()  # a gateway error propagates, and nothing is cached
-    return _remember(request.user.pk, what, value, read_at, started)
+    return _remember(acting, what, value, version, read_at, started)
 
 
-def _usable_reads(user_id: int, wanted) -> dict[str, _Read]:
-    """The cached reads among `wanted` that are young enough and predate any ledger change."""
+def _usable_reads(acting, wanted) -> tuple[dict[str, _Read], int]:
+    """The cached reads among `wanted` that are young enough and were taken at the
+    reseller's current version, and that version (read before any new read sets off)."""
+    version = acting.reseller.current_version()
     max_age = settings.MSPACE_CACHE_SECONDS
     now = time.monotonic()
     reads = {}
     for what in wanted:
-        read = _cache.get(user_id, what)
-        if read is not None and now - read.monotonic < max_age:
+        read = _cache.get(acting.reseller.pk, what)
+        if read is not None and now - read.monotonic < max_age and read.version == version:
             reads[what] = read
-    if reads:
-        newest_change = _newest_ledger_change(user_id)
-        if newest_change is not None:
-            reads = {w: r for w, r in reads.items() if r.read_at > newest_change}
-    return reads
+    return reads, version
 
 
-def _ledger_changed_since(user_id: int, moment: datetime) -> bool:
-    newest = _newest_ledger_change(user_id)
-    return newest is not None and newest >= moment
-
-
-def _newest_ledger_change(user_id: int) -> datetime | None:
-    return (
-        LedgerEntry.objects.filter(reseller_id=user_id)
-        .order_by()
-        .aggregate(newest=Max("updated_at"))["newest"]
-    )
-
-
-def _remember(user_id: int, what: str, value, read_at: datetime, started: float) -> _Read:
-    read = _Read(value, read_at, started)
+def _remember(acting, what: str, value, version: int, read_at: datetime, started: float) -> _Read:
+    read = _Read(value, version, read_at, started)
     if isinstance(value, MspaceError):
         return read  # only answers are reused; after a failure the next page asks again
     # Lists are kept only when they may be reused; the balance is always kept (the header
     # may show it while it is usable).
     if what == _BALANCE or settings.MSPACE_CACHE_SECONDS > 0:
-        _cache.put(user_id, what, read)
-    # Free data for the balance history (watch/), whichever page asked.
-    balances_read.send(None, reseller_id=user_id, what=what, value=value, at=read_at)
+        _cache.put(acting.reseller.pk, what, read)
+    # Free data for the balance history (watch/), whichever page or job asked.
+    balances_read.send(
+        None,
+        reseller_id=acting.reseller.pk,
+        what=what,
+        value=value,
+        at=read_at,
+        by_person=acting.actor is not None,
+    )
     return read
 
 

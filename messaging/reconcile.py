@@ -128,7 +128,7 @@ def judge(entry, *, target_balance_now, balance_now=None, now=None) -> Finding:
     )
 
 
-def check(request, entry) -> Finding:
+def check(acting, entry) -> Finding:
     """Re-read the balances mSpace has now and settle `entry` when they decide it.
 
     Only top-ups can be checked this way. Raises `MspaceError` when mSpace cannot be read.
@@ -138,28 +138,11 @@ def check(request, entry) -> Finding:
             None, gettext("A test SMS cannot be checked from balances; mark it by hand.")
         )
     book = BOOK_FOR_KIND[entry.kind]
-    accounts = reads.accounts(request, book, fresh=True)
-    balance_now = reads.balance(request, fresh=True)
-    return _settle(entry, accounts, balance_now, who=request.user.get_username())
-
-
-def check_with_client(client, entry, *, who: str) -> Finding:
-    """`check` for work done while nobody looks: the balances are read with `client` (made
-    from the reseller's consented standing credential, issue 16), not a login session.
-
-    Raises `MspaceError` when mSpace cannot be read.
-    """
-    if not entry.is_top_up:
-        return Finding(None, "A test SMS cannot be checked from balances; mark it by hand.")
-    book = BOOK_FOR_KIND[entry.kind]
-    accounts = getattr(client, book.read_method)()
-    return _settle(entry, accounts, client.balance(), who=who)
-
-
-def _settle(entry, accounts, balance_now, *, who: str) -> Finding:
+    accounts = reads.accounts(acting, book, fresh=True)
+    balance_now = reads.balance(acting, fresh=True)
     target_now = next((a.balance for a in accounts if a.name == entry.target), None)
     finding = judge(entry, target_balance_now=target_now, balance_now=balance_now)
-    who = f"{who} ({BALANCE_CHECK})"
+    who = f"{acting.actor_name} ({BALANCE_CHECK})"
     if finding.status is None:
         ledger.note_check(entry, by=who, note=finding.note)
     elif not ledger.resolve(entry, finding.status, by=who, note=finding.note):
@@ -186,7 +169,7 @@ def overdue(older_than: timedelta):
     return (
         ledger.needing_a_check()
         .filter(created_at__lt=cutoff)
-        .select_related("reseller")
+        .select_related("reseller", "actor")
         .order_by("created_at", "id")
     )
 

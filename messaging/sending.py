@@ -1,8 +1,9 @@
-"""Sending a test SMS: claim the form's one-time key, ask mSpace once, settle the ledger row.
+"""Sending a test SMS.
 
-The form (`messaging.forms.send.TestSmsForm`) has already validated and normalised
-everything; this module only moves the message and records what happened, in the reseller's
-words: a refusal says what to do about it, a success says when mSpace took it.
+The form (`messaging.forms.send.SendTestSmsForm`) validates and normalises everything; the send
+is then an `Intent` that the one submit step (`messaging.submit`) carries out, recording what
+happened in the reseller's words: a refusal says what to do about it, a success says when
+mSpace took it.
 """
 
 from dataclasses import dataclass
@@ -10,7 +11,8 @@ from dataclasses import dataclass
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from messaging import gateway, ledger
+from accounts.tenancy import rows
+from messaging import methods, submit
 from messaging.balances import shown as shown_balance
 from messaging.gateway_words import said
 from messaging.models import LedgerEntry
@@ -40,35 +42,29 @@ class OutgoingSms:
         return measure(self.message).parts
 
 
-def send_test_sms(
-    request, sms: OutgoingSms, *, form_key, balance_before: int | None
-) -> LedgerEntry:
-    """Send `sms` for the logged-in reseller once, and return its settled ledger entry.
-
-    The pending row is written before mSpace is asked; the entry comes back succeeded (with
-    mSpace's message id), failed (mSpace refused, or could not be reached at all) or unknown
-    (it may have been sent). Raises `ledger.AlreadyClaimed` when `form_key` was used before,
-    and `accounts.vault.VaultLocked` (before anything is written) when the session has lost
-    the password. Never raises a gateway error.
-    """
-    reseller_gateway = gateway.for_reseller(request)
-    entry = ledger.claim(
-        reseller=request.user,
-        form_key=form_key,
+def intent(sms: OutgoingSms, *, balance_before: int | None) -> submit.Intent:
+    """Sending `sms`; `balance_before` (None if it could not be read) words a refusal."""
+    return submit.Intent(
         kind=LedgerEntry.Kind.TEST_SMS,
         target=sms.recipient,
         amount=sms.parts,
-        sender_id=sms.sender_id,
-        message=sms.message,
-        balance_before=balance_before,
-    )
-    return ledger.record_call(
-        entry,
-        lambda: reseller_gateway.send_text(sms.sender_id, sms.recipient, sms.message),
+        method=methods.SEND_TEXT,
+        args=(sms.sender_id, sms.recipient, sms.message),
+        details={
+            "sender_id": sms.sender_id,
+            "message": sms.message,
+            "balance_before": balance_before,
+        },
         explain=lambda error: _explained_refusal(error, sms, balance_before),
         # The gateway's own time is worth keeping with a success.
         describe=_accepted,
     )
+
+
+def send_test_sms(acting, sms: OutgoingSms, *, form_key, balance_before) -> submit.Outcome:
+    """Send `sms` for `acting.reseller` at most once per `form_key`; see
+    `messaging.submit.carry_out`."""
+    return submit.carry_out(acting, form_key, intent(sms, balance_before=balance_before))
 
 
 def _accepted(answer: SendResult) -> str:
@@ -109,9 +105,9 @@ def recent_sender_ids(reseller, limit: int = RECENT_SENDER_IDS) -> list[str]:
 
     Only sends mSpace accepted: an ID it refused is not worth offering again.
     """
-    rows = (
-        LedgerEntry.objects.filter(
-            reseller=reseller,
+    used = (
+        rows(LedgerEntry, reseller)
+        .filter(
             kind=LedgerEntry.Kind.TEST_SMS,
             status=LedgerEntry.Status.SUCCEEDED,
         )
@@ -120,4 +116,4 @@ def recent_sender_ids(reseller, limit: int = RECENT_SENDER_IDS) -> list[str]:
         .annotate(last_used=Max("id"))
         .order_by("-last_used")[:limit]
     )
-    return [row["sender_id"] for row in rows]
+    return [row["sender_id"] for row in used]

@@ -1,8 +1,9 @@
-"""Topping up a client or sub-account: validate, claim, call, settle.
+"""Topping up a client or sub-account.
 
-The form (`messaging.forms.topup`) validates against balances read fresh here; `top_up` then
-claims the form's one-time key (the pending ledger row), asks mSpace exactly once and settles
-the row. Every outcome is put into the reseller's words by `explain` and `headline`.
+The form (`messaging.forms.topup`) validates against balances read fresh here; the top-up is
+then an `Intent` that the one submit step (`messaging.submit`) carries out: claim the one-time
+key, ask mSpace exactly once, settle the row. Every outcome is put into the reseller's words
+by `explain` and `headline`.
 """
 
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from messaging import gateway, ledger, reads
+from messaging import ledger, reads, submit
 from messaging.gateway_words import said
 from messaging.models import LedgerEntry
 from messaging.mspace import (
@@ -44,14 +45,14 @@ class Balances:
         return next((a.balance for a in self.accounts if a.name == name), None)
 
 
-def read_balances(request, book, *, fresh: bool) -> Balances:
+def read_balances(acting, book, *, fresh: bool) -> Balances:
     """The reseller's balance and `book` (clients or sub-accounts); raises `MspaceError`.
 
     `fresh=True` asks mSpace now, as validating a top-up must; otherwise a recent copy may do
     (any ledger change makes the copy stale, see `messaging.reads`).
     """
-    reseller = reads.balance(request, fresh=fresh)
-    listing = reads.account_book(request, book, fresh=fresh)
+    reseller = reads.balance(acting, fresh=fresh)
+    listing = reads.account_book(acting, book, fresh=fresh)
     # A row mSpace sent unreadably is shown in the lists but cannot be chosen here.
     readable = [a for a in listing.sorted_by("name") if a.balance >= 0]
     if len(readable) != len(listing):
@@ -59,34 +60,43 @@ def read_balances(request, book, *, fresh: bool) -> Balances:
     return Balances(reseller=reseller, accounts=readable, listing=listing)
 
 
-def unsettled(reseller, book, name) -> LedgerEntry | None:
-    """A top-up of this account that is still pending or unknown: no other may start."""
-    return ledger.open_top_up(reseller, book.ledger_kind, name)
-
-
-def top_up(
-    request, book, *, form_key, name, amount, balance_before, target_balance_before
-) -> LedgerEntry:
-    """Move `amount` SMS to the account `name` of `book`, at most once per `form_key`.
-
-    The pending row is written before mSpace is asked; the returned entry is settled
-    (succeeded, failed or unknown) and never raises a gateway error. Raises
-    `ledger.AlreadyClaimed` when the key was used before and `ledger.UnsettledTopUp` while
-    another top-up of the account is open; in both cases mSpace is not asked.
-    """
-    # Before the claim: a session whose password can no longer be read must leave no row.
-    reseller_gateway = gateway.for_reseller(request)
-    send = getattr(reseller_gateway, book.top_up_method)
-    entry = ledger.claim(
-        reseller=request.user,
-        form_key=form_key,
+def intent(
+    book,
+    *,
+    name,
+    amount,
+    balance_before,
+    target_balance_before,
+    confirm_first=False,
+    payment=None,
+) -> submit.Intent:
+    """Moving `amount` SMS to the account `name` of `book`, with the balances read before it
+    (they settle an unknown outcome later, see `messaging.reconcile`). `confirm_first`: a large
+    top-up not confirmed yet; `payment`: the money taken with it (`billing.topup.TopUpPayment`),
+    promised before the top-up is sent and settled with its outcome."""
+    return submit.Intent(
         kind=book.ledger_kind,
         target=name,
         amount=amount,
-        balance_before=balance_before,
-        target_balance_before=target_balance_before,
+        method=book.top_up_method,
+        args=(name, amount),
+        details={
+            "balance_before": balance_before,
+            "target_balance_before": target_balance_before,
+        },
+        explain=lambda error: explain(error, book),
+        confirm_first=confirm_first,
+        promise=None
+        if payment is None
+        else lambda form_key: payment.promise(form_key=form_key, name=name, sms=amount),
+        settled=None if payment is None else payment.settle,
     )
-    return ledger.record_call(entry, lambda: send(name, amount), explain=lambda e: explain(e, book))
+
+
+def top_up(acting, book, *, form_key, **checked) -> submit.Outcome:
+    """Carry out a top-up already checked (`checked`: as for `intent`), at most once per
+    `form_key`; see `messaging.submit.carry_out`."""
+    return submit.carry_out(acting, form_key, intent(book, **checked))
 
 
 def explain(error: MspaceError, book) -> str:

@@ -8,18 +8,11 @@ import random
 
 from django.db.models import F
 
+from messaging import methods
 from simulator.models import SimFault
 
 KINDS = tuple(kind for kind, _ in SimFault.KINDS)
-METHODS = (
-    "balance",
-    "login",
-    "subusers",
-    "resellerclients",
-    "resellerclienttopup",
-    "subacctopup",
-    "sendtext",
-)
+METHODS = tuple(methods.METHODS)
 
 
 def inject(

@@ -19,25 +19,16 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.db.models import F
 
+from messaging import methods
 from messaging.sms import measure
 from simulator import faults, replies, usage
-from simulator.models import UNLIMITED, WRITE_METHODS, SimAccount, SimCall, SimFault
+from simulator.models import UNLIMITED, SimAccount, SimCall, SimFault
 from simulator.replies import Reply
 
 log = logging.getLogger(__name__)
 
 # Where the gateway's API starts in a request path.
 BASE_PATH = "mspaceservice/wr/sms/"
-# The extra segments of each method, in the document's order, after username and password.
-EXTRA_SEGMENTS = {
-    "balance": (),
-    "login": (),
-    "subusers": (),
-    "resellerclients": (),
-    "resellerclienttopup": ("clientname", "noofsms"),
-    "subacctopup": ("subaccname", "noofsms"),
-    "sendtext": ("senderid", "recipient", "message"),
-}
 # The gateway is in Nairobi and stamps its replies with local time.
 GATEWAY_TIME_ZONE = ZoneInfo("Africa/Nairobi")
 # Tomcat's default limit on a request's head (maxHttpHeaderSize): a longer URL is refused
@@ -79,9 +70,9 @@ class Outcome:
 
 # The XML element names the simulator answers with (see `replies.as_xml`).
 _XML_NAMES = {
-    "subusers": ("subUsers", "subUser"),
-    "resellerclients": ("resellerClients", "resellerClient"),
-    "sendtext": ("messages", "message"),
+    methods.SUB_ACCOUNTS.wire: ("subUsers", "subUser"),
+    methods.CLIENTS.wire: ("resellerClients", "resellerClient"),
+    methods.SEND_TEXT.wire: ("messages", "message"),
 }
 
 
@@ -98,7 +89,7 @@ def parse(path: str) -> Call | None:
     if len(segments) > 1 and segments[-1] == "":
         segments.pop()  # one trailing slash is forgiven, as by most servers
     method, *rest = segments
-    if method not in EXTRA_SEGMENTS:
+    if method not in methods.METHODS:
         return None
     params = {}
     for segment in rest:
@@ -106,11 +97,12 @@ def parse(path: str) -> Call | None:
         if not sep or unquote(key) in params:
             return None
         params[unquote(key)] = unquote(value, errors="replace")
-    template = ("username", "password", *EXTRA_SEGMENTS[method])
+    extra = methods.METHODS[method].segments
+    template = ("username", "password", *extra)
     in_template_order = [key for key in template if key in params]
     if list(params) != in_template_order:
         return None
-    if any(key not in params for key in EXTRA_SEGMENTS[method]):
+    if any(key not in params for key in extra):
         return None
     # A NUL cannot be stored by every database; the real gateway would choke on it too.
     if any("\x00" in value for value in params.values()):
@@ -158,7 +150,7 @@ def answer(path: str, *, accept: str = "application/json") -> Reply:
     # A credit move and its journal row commit together. Reads need no transaction, and
     # holding SQLite's write lock while a 10,000-client list is built would queue every
     # other call behind it.
-    with transaction.atomic() if call.method in WRITE_METHODS else nullcontext():
+    with transaction.atomic() if call.method in methods.WRITES else nullcontext():
         if kind in _CANNED:
             outcome = Outcome(_CANNED[kind](fault))
         else:
@@ -307,13 +299,15 @@ def _whole_number(text: str) -> int | None:
 
 
 HANDLERS: dict[str, Callable[..., Outcome]] = {
-    "balance": _balance,
-    "login": _login,
-    "subusers": _book(SimAccount.SUBACCOUNT, "subUserName", resellers_only=False),
-    "resellerclients": _book(SimAccount.CLIENT, "clientname", resellers_only=True),
-    "resellerclienttopup": _top_up(SimAccount.CLIENT, "clientname"),
-    "subacctopup": _top_up(SimAccount.SUBACCOUNT, "subaccname"),
-    "sendtext": _send_text,
+    methods.BALANCE.wire: _balance,
+    methods.LOGIN.wire: _login,
+    methods.SUB_ACCOUNTS.wire: _book(SimAccount.SUBACCOUNT, "subUserName", resellers_only=False),
+    methods.CLIENTS.wire: _book(SimAccount.CLIENT, "clientname", resellers_only=True),
+    methods.CLIENT_TOP_UP.wire: _top_up(SimAccount.CLIENT, methods.CLIENT_TOP_UP.target),
+    methods.SUB_ACCOUNT_TOP_UP.wire: _top_up(
+        SimAccount.SUBACCOUNT, methods.SUB_ACCOUNT_TOP_UP.target
+    ),
+    methods.SEND_TEXT.wire: _send_text,
 }
 
 
@@ -322,13 +316,10 @@ HANDLERS: dict[str, Callable[..., Outcome]] = {
 
 def _journal(call: Call, outcome: Outcome, fault_kind: str) -> SimCall:
     """Record the call, without its password, in the same transaction as any credit move."""
-    target_key = {
-        "resellerclienttopup": "clientname",
-        "subacctopup": "subaccname",
-        "sendtext": "recipient",
-    }.get(call.method)
+    method = methods.METHODS[call.method]
+    target_key = method.target
     amount, parts = None, None
-    if call.method == "sendtext":
+    if method is methods.SEND_TEXT:
         parts = measure(call.get("message")).parts
         amount = _cost(call.get("message"))
     elif target_key:

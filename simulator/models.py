@@ -7,11 +7,12 @@ import secrets
 from django.db import models
 from django.utils import timezone
 
+from messaging import methods
+
 # Deliberately cheap: benchmarks log in thousands of times, and these are demo accounts. The
 # point is only that the plain password never rests in the database, which the app's own
 # leak tests check by searching the whole database file.
 _HASH_ITERATIONS = 1000
-WRITE_METHODS = ("resellerclienttopup", "subacctopup", "sendtext")
 UNLIMITED = -1  # the balance mSpace's own code stores for an account with unlimited SMS
 
 
@@ -132,7 +133,7 @@ class SimFault(models.Model):
 class SimCallQuerySet(models.QuerySet):
     def writes(self):
         """Calls that try to move credit: top-ups and sends."""
-        return self.filter(method__in=WRITE_METHODS)
+        return self.filter(method__in=methods.WRITES)
 
     def received(self):
         """Calls that reached the gateway (a refused connection never did)."""

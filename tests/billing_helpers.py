@@ -11,12 +11,12 @@ from pypdf import PdfReader
 from billing import sales
 from billing.models import BusinessProfile
 from billing.sales import Promise
-from tests.topup_helpers import confirmed, entry, outcome_entry, top_up, user
+from tests.topup_helpers import confirmed, entry, outcome_entry, tenant, top_up, user
 
 
 def set_prices(username, default="0.50", currency="KES", buying=None, **details):
     """The reseller's business profile with a default price (and buying price)."""
-    profile, _ = BusinessProfile.objects.get_or_create(reseller=user(username))
+    profile, _ = BusinessProfile.objects.get_or_create(reseller=tenant(username))
     profile.default_price = Decimal(default) if default is not None else None
     profile.buying_price = Decimal(buying) if buying is not None else None
     profile.currency = currency
@@ -49,7 +49,7 @@ def at(day: str, hour=10) -> datetime.datetime:
 def sold(username, name, sms, when, *, paid=None, method="cash", reference="", kind=None):
     """A succeeded top-up made at `when` with its sale and receipt (and a payment then)."""
     extra = {"kind": kind} if kind else {}
-    top = entry(user(username), target=name, amount=sms, **extra)
+    top = entry(tenant(username), target=name, amount=sms, **extra)
     type(top).objects.filter(pk=top.pk).update(created_at=when)
     top.refresh_from_db()
     sale = sales.settle(top)

@@ -7,6 +7,8 @@ from django.contrib.auth import get_user
 from django.test import RequestFactory
 
 from accounts.sessions import SessionStore
+from accounts.tenancy import reseller_of
+from messaging import acting
 from simulator.models import SimCall
 from simulator.transport import SimulatorAdapter
 
@@ -27,14 +29,15 @@ READ_METHODS = ("balance", "resellerclients", "subusers")
 
 
 def request_as(client):
-    """A request carrying the session and vault cookie of a logged-in test client, for
-    calling `messaging.reads` directly."""
+    """What a page of a logged-in test client acts with (its session's vault, its reseller),
+    for calling `messaging.reads` directly."""
     request = RequestFactory().get("/")
     request.COOKIES = {name: morsel.value for name, morsel in client.cookies.items()}
     request.session = SessionStore(request.COOKIES["sessionid"])
     request.user = get_user(request)
     assert request.user.is_authenticated
-    return request
+    request.reseller = reseller_of(request.user)
+    return acting.for_request(request)
 
 
 def calls(username, method=None):

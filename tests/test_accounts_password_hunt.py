@@ -198,7 +198,7 @@ def test_the_password_is_nowhere_after_a_whole_session(
     # Every kind of misbehaviour, on reads and on writes that move credit.
     for kind, options in FAULTS:
         faults.inject("*", kind, **options)
-        reseller = gateway.for_reseller(request_from_browser(browser))
+        reseller = gateway.for_session(request_from_browser(browser))
         for call in (
             reseller.balance,
             reseller.reseller_clients,

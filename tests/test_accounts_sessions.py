@@ -258,7 +258,7 @@ def balance_page(request):
     from django.http import HttpResponse
 
     try:
-        return HttpResponse(str(gateway.for_reseller(request).balance()))
+        return HttpResponse(str(gateway.for_session(request).balance()))
     except AuthenticationError as error:
         return HttpResponse(error.message)
 
@@ -311,7 +311,7 @@ def test_a_missing_vault_key_ends_the_session_instead_of_a_500(logged_in):
     request = request_from_browser(logged_in)
 
     with pytest.raises(vault.VaultLocked):
-        gateway.for_reseller(request)
+        gateway.for_session(request).open()
     response = GatewayCredentialsMiddleware(balance_page).process_exception(
         request, vault.VaultLocked()
     )

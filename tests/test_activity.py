@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from messaging.models import LedgerEntry
-from tests.topup_helpers import entry, outcome_entry, top_up, user
+from tests.topup_helpers import entry, outcome_entry, tenant, top_up
 
 Status = LedgerEntry.Status
 Kind = LedgerEntry.Kind
@@ -48,7 +48,7 @@ def listed_targets(response):
 @pytest.fixture
 def ledgers(alice, bob):
     """Entries for alice and bob, made a minute apart, oldest first."""
-    alice_user, bob_user = user("alice"), user("bob")
+    alice_user, bob_user = tenant("alice"), tenant("bob")
     start = timezone.now() - timedelta(hours=1)
     made = [
         entry(alice_user, target="Mama Mboga Traders", amount=500),
@@ -124,7 +124,7 @@ def test_it_says_when_nothing_matches(alice_client, ledgers):
 
 
 def test_it_shows_fifty_entries_a_page(alice_client, alice):
-    alice_user = user("alice")
+    alice_user = tenant("alice")
     LedgerEntry.objects.bulk_create(
         [
             LedgerEntry(
@@ -147,7 +147,7 @@ def test_it_shows_fifty_entries_a_page(alice_client, alice):
 
 
 def test_page_links_keep_the_filters(alice_client, alice):
-    alice_user = user("alice")
+    alice_user = tenant("alice")
     LedgerEntry.objects.bulk_create(
         [
             LedgerEntry(
@@ -185,7 +185,7 @@ def test_the_csv_has_the_documented_columns_and_values(alice_client, ledgers):
 
 
 def test_the_csv_keeps_large_amounts_plain(alice_client, alice):
-    entry(user("alice"), amount=1_000_000)
+    entry(tenant("alice"), amount=1_000_000)
     rows = rows_of(alice_client.get("/activity/", {"format": "csv"}))
     assert rows[1][3] == "1000000"
 
@@ -210,7 +210,7 @@ def test_the_csv_is_only_for_a_logged_in_reseller(client, ledgers):
 
 @pytest.mark.parametrize("name", ['=HYPERLINK("http://x")', "+254700", "-5", "@SUM(A1)"])
 def test_the_csv_neutralises_formulas_from_account_names(alice_client, alice, name):
-    entry(user("alice"), target=name, detail=name)
+    entry(tenant("alice"), target=name, detail=name)
     row = rows_of(alice_client.get("/activity/", {"format": "csv"}))[1]
     assert row[2] == "'" + name
     assert row[5] == "'" + name
@@ -218,7 +218,7 @@ def test_the_csv_neutralises_formulas_from_account_names(alice_client, alice, na
 
 def test_the_csv_adds_how_an_unknown_entry_was_settled(alice_client, alice):
     entry(
-        user("alice"),
+        tenant("alice"),
         status=Status.SUCCEEDED,
         detail="mSpace did not answer in time.",
         reconcile_note="Marked by hand by alice on 2026-11-25 10:00: it went through.",
@@ -275,7 +275,7 @@ def test_a_missing_entry_is_not_found(alice_client, ledgers):
 
 def test_gateway_text_is_escaped(alice_client, alice):
     hostile = entry(
-        user("alice"),
+        tenant("alice"),
         target="<script>alert(1)</script>",
         gateway_reply="<img src=x onerror=alert(1)>",
         status=Status.FAILED,
@@ -366,7 +366,7 @@ def sms_cells(response) -> dict[str, str]:
 
 def test_the_sms_column_shows_what_was_charged_or_moved(alice_client, ledgers):
     failed_sms = entry(
-        user("alice"), kind=Kind.TEST_SMS, target="254733000000", amount=1, status=Status.FAILED
+        tenant("alice"), kind=Kind.TEST_SMS, target="254733000000", amount=1, status=Status.FAILED
     )
 
     cells = sms_cells(alice_client.get("/activity/"))
@@ -380,7 +380,7 @@ def test_the_sms_column_shows_what_was_charged_or_moved(alice_client, ledgers):
 
 def test_an_entry_shows_the_balances_before_and_after(alice_client, alice):
     sent = entry(
-        user("alice"),
+        tenant("alice"),
         target="Jinja Fish",
         amount=300,
         balance_before=5000,
@@ -398,7 +398,7 @@ def test_an_entry_shows_the_balances_before_and_after(alice_client, alice):
 
 
 def test_an_entry_of_unknown_outcome_shows_no_balance_after(alice_client, alice):
-    unsure = entry(user("alice"), status=Status.UNKNOWN, balance_before=5000)
+    unsure = entry(tenant("alice"), status=Status.UNKNOWN, balance_before=5000)
 
     page = alice_client.get(f"/activity/{unsure.pk}/").content.decode()
 
@@ -454,7 +454,7 @@ def test_dates_the_wrong_way_round_are_explained(alice_client, ledgers):
 
 def test_the_csv_gains_sender_id_message_and_balance_after(alice_client, alice):
     entry(
-        user("alice"),
+        tenant("alice"),
         kind=Kind.TEST_SMS,
         target="254712345678",
         amount=1,

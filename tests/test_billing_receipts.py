@@ -14,7 +14,7 @@ from messaging import ledger
 from messaging.models import LedgerEntry
 from simulator.models import SimFault
 from tests.billing_helpers import paid_top_up, pdf_text, set_prices
-from tests.topup_helpers import all_at_once, entry, outcome_entry, top_up, user
+from tests.topup_helpers import all_at_once, entry, outcome_entry, tenant, top_up
 
 pytestmark = pytest.mark.django_db
 
@@ -92,12 +92,12 @@ def test_a_top_up_found_to_have_succeeded_later_gets_the_next_number(alice_clien
 
 @pytest.mark.django_db(transaction=True)
 def test_receipts_issued_at_the_same_moment_never_share_or_skip_a_number(alice):
-    alice_user = user("alice")
+    alice_tenant = tenant("alice")
     set_prices("alice")
-    entries = [entry(alice_user, target=f"Client {i}", amount=10 + i) for i in range(6)]
+    entries = [entry(alice_tenant, target=f"Client {i}", amount=10 + i) for i in range(6)]
     settled = all_at_once([lambda e=e: sales.settle(e).receipt_number for e in entries])
     assert sorted(settled) == [1, 2, 3, 4, 5, 6]
-    again = all_at_once([lambda: sales.catch_up(alice_user) for _ in range(3)])
+    again = all_at_once([lambda: sales.catch_up(alice_tenant) for _ in range(3)])
     assert again == [0, 0, 0]
     assert sorted(Sale.objects.values_list("receipt_number", flat=True)) == [1, 2, 3, 4, 5, 6]
 
@@ -119,7 +119,7 @@ def test_another_resellers_receipt_never_opens(alice_client, bob_client):
 
 
 def test_a_test_sms_has_no_receipt(alice_client):
-    sms = entry(user("alice"), kind=LedgerEntry.Kind.TEST_SMS, target="254712345678", amount=1)
+    sms = entry(tenant("alice"), kind=LedgerEntry.Kind.TEST_SMS, target="254712345678", amount=1)
     assert alice_client.get(f"/topups/{sms.pk}/receipt.pdf").status_code == 404
 
 

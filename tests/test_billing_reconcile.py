@@ -19,7 +19,7 @@ from billing.models import BusinessProfile, Payment, Sale
 from billing.prices import Price
 from billing.sales import Promise
 from messaging.models import LedgerEntry
-from tests.topup_helpers import user
+from tests.topup_helpers import tenant, user
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def _make(reseller, plan):
         if item["succeeded"]:
             for amount, month in item["payments"]:
                 paid_at = max(when, _moment(month, item["day"]))
-                sales.record_payment(sale, Promise(amount, "cash"), actor=reseller, at=paid_at)
+                sales.record_payment(sale, Promise(amount, "cash"), actor=user("alice"), at=paid_at)
 
 
 def _from_the_ledger(reseller, client, before):
@@ -118,7 +118,7 @@ def _paid(reseller, client, before):
 @given(plan=top_ups)
 def test_statements_and_money_page_reconcile_with_the_ledger_to_the_cent(alice, plan):
     with transaction.atomic():
-        reseller = user("alice")
+        reseller = tenant("alice")
         BusinessProfile.objects.get_or_create(reseller=reseller)
         _make(reseller, plan)
         for month in MONTHS:

@@ -6,7 +6,7 @@ import pytest
 
 from billing.models import AccountPrice, BusinessProfile
 from simulator.models import SimFault
-from tests.topup_helpers import user
+from tests.topup_helpers import tenant
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def test_it_saves_the_business_details_and_default_prices(alice_client):
         },
     )
     assert response.status_code == 303
-    profile = BusinessProfile.objects.get(reseller=user("alice"))
+    profile = BusinessProfile.objects.get(reseller=tenant("alice"))
     assert (profile.business_name, profile.currency, profile.default_price) == (
         "Alice Bulk SMS",
         "UGX",

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from billing.models import Sale
 from tests.billing_helpers import at, pdf_text, set_prices, sold
-from tests.topup_helpers import user
+from tests.topup_helpers import tenant
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def alices_book(alice_client):
     sold("alice", "Mama Mboga Traders", 500, at("2026-11-30", hour=23))  # Nairobi's 30th
     sold("alice", "Jinja Fish", 100, at("2026-11-10"), paid="50")
     sold("alice", "Mama Mboga Traders", 10, at("2026-12-01", hour=0))  # December's
-    return user("alice")
+    return tenant("alice")
 
 
 URL = "/clients/statement/?name=Mama+Mboga+Traders&month=2026-11"

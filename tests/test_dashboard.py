@@ -8,6 +8,7 @@ from messaging.models import LedgerEntry, ResellerPreferences
 from simulator import faults
 from simulator.models import SimAccount
 from tests.reads_helpers import FAULT_WORDS, read_calls
+from tests.topup_helpers import tenant
 
 # The dashboard reads in pool threads, which only see committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -91,8 +92,7 @@ def test_a_nonsense_threshold_is_refused_with_a_message(alice_client, value):
 
 
 def test_the_latest_five_ledger_entries_are_shown_newest_first(alice_client, bob_client):
-    alice = LedgerEntry._meta.get_field("reseller").related_model.objects.get(username="alice")
-    bob = LedgerEntry._meta.get_field("reseller").related_model.objects.get(username="bob")
+    alice, bob = tenant("alice"), tenant("bob")
     for n in range(1, 8):
         LedgerEntry.objects.create(
             reseller=alice, kind=LedgerEntry.Kind.CLIENT_TOP_UP, target=f"Client {n}", amount=n
@@ -132,9 +132,11 @@ def test_refresh_re_reads_the_gateway(alice_client):
 def test_a_top_up_recorded_in_the_ledger_shows_fresh_figures(alice_client):
     alice_client.get("/")
     SimAccount.objects.filter(username="alice", parent=None).update(balance=4000)
-    user = LedgerEntry._meta.get_field("reseller").related_model.objects.get(username="alice")
     LedgerEntry.objects.create(
-        reseller=user, kind=LedgerEntry.Kind.CLIENT_TOP_UP, target="Jinja Fish", amount=1000
+        reseller=tenant("alice"),
+        kind=LedgerEntry.Kind.CLIENT_TOP_UP,
+        target="Jinja Fish",
+        amount=1000,
     )
 
     assert 'id="balance-figure">4,000' in page_of(alice_client.get("/"))

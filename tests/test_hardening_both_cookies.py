@@ -14,7 +14,7 @@ from accounts.sessions import SessionStore, stored_key
 from messaging.models import LedgerEntry
 from tests.accounts_helpers import post_login
 from tests.conftest import ALICE_PASSWORD
-from tests.topup_helpers import entry, user
+from tests.topup_helpers import entry, tenant
 
 MESSAGE = "Secret promo code NAIROBI-77 for our best clients"
 
@@ -25,7 +25,7 @@ def alice_with_history(alice):
     and her client list cached."""
     browser = Client()
     assert post_login(browser, "alice", ALICE_PASSWORD).status_code == 302
-    reseller = user("alice")
+    reseller = tenant("alice")
     entry(
         reseller,
         kind=LedgerEntry.Kind.TEST_SMS,

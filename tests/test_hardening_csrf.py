@@ -109,7 +109,7 @@ def test_a_test_sms_without_the_token_is_refused_and_nothing_is_sent(alice_brows
 
     assert LedgerEntry.objects.count() == 0
     assert SimCall.objects.writes().count() == 0
-    assert alice_browser.post("/send/", with_token(alice_browser, data)).status_code == 302
+    assert alice_browser.post("/send/", with_token(alice_browser, data)).status_code == 303
     assert SimCall.objects.writes().count() == 1
 
 

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client, RequestFactory, override_settings
 from django.urls import get_resolver, path
 
+from accounts import guard
 from messaging.views import errors
 from mspace_admin.urls import handler400, handler500
 from mspace_admin.urls import urlpatterns as site_urlpatterns
@@ -26,7 +27,7 @@ def crash(request):
 
 # This module doubles as a URLconf: the whole site plus a page that crashes (the error
 # handlers are found here too, imported above from the site's own URLconf).
-urlpatterns = [path("crash/", crash), *site_urlpatterns]
+urlpatterns = [path("crash/", crash, name="crash"), *site_urlpatterns]
 
 
 def assert_plain(response, *, status, says):
@@ -43,7 +44,9 @@ def test_the_tests_run_with_debug_off_as_production_does():
 
 
 @override_settings(ROOT_URLCONF=__name__)
-def test_a_crash_shows_the_plain_500_page(db):
+def test_a_crash_shows_the_plain_500_page(db, monkeypatch):
+    # A public page that crashes: anyone can meet this one, signed in or not.
+    monkeypatch.setitem(guard.PUBLIC, "crash", "a page that crashes, for this test")
     response = Client(raise_request_exception=False).get("/crash/")
 
     assert_plain(response, status=500, says="Something went wrong on our side")
@@ -76,7 +79,7 @@ def test_the_500_page_needs_neither_the_database_nor_mspace(monkeypatch):
         raise AssertionError("the 500 page asked mSpace")
 
     monkeypatch.setattr("messaging.gateway.client_with", no_gateway)
-    monkeypatch.setattr("messaging.gateway.for_reseller", no_gateway)
+    monkeypatch.setattr("messaging.gateway.for_session", no_gateway)
 
     response = errors.server_error(RequestFactory().get("/"))
 

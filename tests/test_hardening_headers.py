@@ -123,7 +123,7 @@ def outcome_pages(alice_client):
             "message": "Headers, please",
         },
     )
-    assert response.status_code == 302, text_of(response)[:500]
+    assert response.status_code == 303, text_of(response)[:500]
     pages.append(response["Location"])
     assert LedgerEntry.objects.filter(status=LedgerEntry.Status.UNKNOWN).count() == 1
     pages += [f"/activity/{entry.pk}/" for entry in LedgerEntry.objects.all()]

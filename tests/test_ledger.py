@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from messaging import ledger
+from messaging.acting import Acting
 from messaging.models import LedgerEntry
 from messaging.mspace import (
     GatewayError,
@@ -17,7 +18,7 @@ from messaging.mspace import (
     SendResult,
     TopUpFailedError,
 )
-from tests.topup_helpers import all_at_once, user
+from tests.topup_helpers import all_at_once, tenant
 
 Status = LedgerEntry.Status
 Kind = LedgerEntry.Kind
@@ -25,12 +26,12 @@ Kind = LedgerEntry.Kind
 
 @pytest.fixture
 def alice_user(db):
-    return user("alice")
+    return tenant("alice")
 
 
 def claim(reseller, key=None, target="Mama Mboga Traders", kind=Kind.CLIENT_TOP_UP, **details):
     return ledger.claim(
-        reseller=reseller,
+        acting=Acting(reseller, gateway=None, actor_name=reseller.username),
         form_key=key or uuid.uuid4(),
         kind=kind,
         target=target,
@@ -57,7 +58,7 @@ def test_a_key_claimed_twice_raises_with_the_first_row(alice_user):
 
 def test_another_resellers_key_is_used_but_their_row_is_not_handed_out(alice_user):
     key = uuid.uuid4()
-    claim(user("bob"), key, target="Bob Client")
+    claim(tenant("bob"), key, target="Bob Client")
     with pytest.raises(ledger.AlreadyClaimed) as raised:
         claim(alice_user, key)
     assert raised.value.entry is None
@@ -67,7 +68,7 @@ def test_find_claimed_only_finds_the_resellers_own_key(alice_user):
     key = uuid.uuid4()
     mine = claim(alice_user, key)
     assert ledger.find_claimed(alice_user, key) == mine
-    assert ledger.find_claimed(user("bob"), key) is None
+    assert ledger.find_claimed(tenant("bob"), key) is None
     assert ledger.find_claimed(alice_user, uuid.uuid4()) is None
 
 
@@ -92,7 +93,7 @@ def test_open_top_ups_of_different_accounts_or_books_do_not_block_each_other(ali
     claim(alice_user, target="Mama Mboga Traders")
     claim(alice_user, target="Jinja Fish")
     claim(alice_user, target="Mama Mboga Traders", kind=Kind.SUB_ACCOUNT_TOP_UP)
-    claim(user("bob"), target="Mama Mboga Traders")
+    claim(tenant("bob"), target="Mama Mboga Traders")
     assert LedgerEntry.objects.filter(status=Status.PENDING).count() == 4
 
 
@@ -104,7 +105,7 @@ def test_test_sms_to_one_number_are_never_blocked_by_each_other(alice_user):
 
 @pytest.mark.django_db(transaction=True)
 def test_five_threads_claiming_one_key_write_one_row():
-    reseller = user("alice")
+    reseller = tenant("alice")
     key = uuid.uuid4()
 
     def try_to_claim():
@@ -121,7 +122,7 @@ def test_five_threads_claiming_one_key_write_one_row():
 
 @pytest.mark.django_db(transaction=True)
 def test_five_threads_topping_up_one_account_with_different_forms_open_one():
-    reseller = user("alice")
+    reseller = tenant("alice")
 
     def try_to_claim():
         try:

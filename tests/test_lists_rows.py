@@ -8,10 +8,10 @@ threshold even while the same read is reused.
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.template import engines
 from django.test import Client
 
+from accounts.models import Reseller
 from messaging import reads
 from messaging.books import CLIENTS, SUB_ACCOUNTS
 from messaging.csv_export import safe_cell
@@ -62,7 +62,7 @@ def nasty():
 
 
 def set_threshold(low_balance):
-    reseller = get_user_model().objects.get(username="nasty")
+    reseller = Reseller.of_username("nasty")
     ResellerPreferences.objects.update_or_create(
         reseller=reseller, defaults={"low_balance": low_balance}
     )

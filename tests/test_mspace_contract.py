@@ -19,6 +19,7 @@ import messaging.mspace as mspace
 from messaging.mspace import (
     Account,
     AuthenticationError,
+    Balance,
     GatewayError,
     GatewayUnavailableError,
     InsufficientBalanceError,
@@ -287,7 +288,8 @@ ANY_REPLY = st.one_of(
 )
 VALID = {
     "login": lambda value: value is None,
-    "balance": lambda value: type(value) is int and value >= 0,
+    # A plain int, or a `Balance` (issue 23: a decimal or unlimited balance as mSpace sent it).
+    "balance": lambda value: type(value) in (int, Balance) and value >= 0,
     "sub-accounts": lambda value: all(type(a) is Account and a.balance >= 0 for a in value),
     "clients": lambda value: all(type(a) is Account and a.name for a in value),
     "client top-up": lambda value: type(value) is str and value.lower().startswith("successful"),

@@ -287,7 +287,7 @@ def test_a_test_sms_answered_in_xml_is_recorded_as_sent(alice_client, monkeypatc
 
     response = alice_client.post("/send/", a_send(alice_client))
 
-    assert response.status_code == 302
+    assert response.status_code == 303
     entry = LedgerEntry.objects.get(kind=LedgerEntry.Kind.TEST_SMS)
     call = SimCall.objects.get(method="sendtext")
     assert call.reply.startswith("<?xml")

@@ -161,7 +161,7 @@ def test_reads_are_never_shared_between_resellers(alice_client, bob_client):
 def test_a_new_ledger_entry_drops_the_cached_reads(alice_client):
     request = request_as(alice_client)
     reads.dashboard(request)
-    make_entry(request.user)
+    make_entry(request.reseller)
 
     reads.dashboard(request_as(alice_client))
 
@@ -172,7 +172,7 @@ def test_a_settled_ledger_entry_drops_reads_made_while_it_was_pending(alice_clie
     from messaging import ledger
 
     request = request_as(alice_client)
-    entry = make_entry(request.user)
+    entry = make_entry(request.reseller)
     reads.accounts(request, CLIENTS)  # read while the top-up is in flight
     ledger.settle(entry, LedgerEntry.Status.SUCCEEDED, reply="Successful Top up")
 
@@ -183,7 +183,7 @@ def test_a_settled_ledger_entry_drops_reads_made_while_it_was_pending(alice_clie
 
 def test_another_resellers_ledger_entry_keeps_alices_cache(alice_client, bob_client):
     reads.dashboard(request_as(alice_client))
-    make_entry(request_as(bob_client).user, target="Bob Client")
+    make_entry(request_as(bob_client).reseller, target="Bob Client")
 
     reads.dashboard(request_as(alice_client))
 
@@ -235,7 +235,7 @@ def test_forget_everything_drops_every_read(alice_client):
 def test_forget_drops_one_resellers_reads(alice_client, bob_client):
     reads.dashboard(request_as(alice_client))
     reads.dashboard(request_as(bob_client))
-    reads.forget(request_as(alice_client))
+    reads.forget(request_as(alice_client).reseller)
 
     reads.dashboard(request_as(alice_client))
     reads.dashboard(request_as(bob_client))
@@ -267,7 +267,7 @@ def test_the_header_balance_is_read_again_after_a_ledger_change(alice_client):
 
     request = request_as(alice_client)
     reads.balance(request)
-    make_entry(request.user)
+    make_entry(request.reseller)
     SimAccount.objects.filter(username="alice").update(balance=4990)
 
     assert reads.balance_for_header(request_as(alice_client))[0] == 4990
@@ -301,7 +301,7 @@ def test_the_header_balance_does_not_ask_again_after_this_request_met_an_error(a
 
 
 def _read(value):
-    return reads._Read(value, reads.timezone.now(), reads.time.monotonic())
+    return reads._Read(value, 0, reads.timezone.now(), reads.time.monotonic())
 
 
 def test_the_cache_keeps_only_the_most_recent_resellers(monkeypatch):
@@ -454,9 +454,7 @@ def test_a_shared_read_that_fails_fails_for_every_page_that_waited(alice_client,
 
 
 def test_a_read_in_flight_before_a_top_up_is_not_shared_after_it(alice_client):
-    from django.contrib.auth import get_user_model
-
-    reseller = get_user_model().objects.get(username="alice")
+    reseller = request_as(alice_client).reseller
     faults.inject("resellerclients", "slow", delay=SHARED_READ_DELAY)
 
     # The second page comes after a top-up written while the first read was on its way.

@@ -13,7 +13,7 @@ from messaging.models import LedgerEntry
 from simulator import faults
 from simulator.models import SimAccount
 from tests.conftest import ALICE_PASSWORD
-from tests.topup_helpers import account, entry, outcome_entry, top_up, top_up_calls, user
+from tests.topup_helpers import account, entry, outcome_entry, tenant, top_up, top_up_calls
 
 Status = LedgerEntry.Status
 A_WHILE_AGO = timedelta(minutes=5)
@@ -177,7 +177,7 @@ def test_checking_from_the_outcome_page_returns_to_it(alice_client):
     ],
 )
 def test_the_reseller_can_settle_it_by_hand_after_checking(alice_client, action, status, said):
-    unknown = entry(user("alice"), status=Status.UNKNOWN)
+    unknown = entry(tenant("alice"), status=Status.UNKNOWN)
     page = alice_client.post(
         f"/activity/{unknown.pk}/reconcile/", {"action": action}, follow=True
     ).content.decode()
@@ -192,7 +192,7 @@ def test_the_reseller_can_settle_it_by_hand_after_checking(alice_client, action,
 
 def test_a_test_sms_can_only_be_settled_by_hand(alice_client):
     sms = entry(
-        user("alice"),
+        tenant("alice"),
         kind=LedgerEntry.Kind.TEST_SMS,
         target="254712345678",
         amount=1,
@@ -207,7 +207,7 @@ def test_a_test_sms_can_only_be_settled_by_hand(alice_client):
 
 
 def test_a_settled_entry_is_not_changed_by_a_late_click(alice_client):
-    done = entry(user("alice"), status=Status.SUCCEEDED)
+    done = entry(tenant("alice"), status=Status.SUCCEEDED)
     page = alice_client.post(
         f"/activity/{done.pk}/reconcile/", {"action": "did_not_go_through"}, follow=True
     ).content.decode()
@@ -218,14 +218,14 @@ def test_a_settled_entry_is_not_changed_by_a_late_click(alice_client):
 
 
 def test_a_top_up_still_in_flight_cannot_be_settled(alice_client):
-    in_flight = entry(user("alice"), status=Status.PENDING)
+    in_flight = entry(tenant("alice"), status=Status.PENDING)
     alice_client.post(f"/activity/{in_flight.pk}/reconcile/", {"action": "went_through"})
     in_flight.refresh_from_db()
     assert in_flight.status == Status.PENDING
 
 
 def test_an_unknown_action_changes_nothing(alice_client):
-    unknown = entry(user("alice"), status=Status.UNKNOWN)
+    unknown = entry(tenant("alice"), status=Status.UNKNOWN)
     response = alice_client.post(f"/activity/{unknown.pk}/reconcile/", {"action": "delete"})
     assert response.status_code == 303
     unknown.refresh_from_db()
@@ -233,7 +233,7 @@ def test_an_unknown_action_changes_nothing(alice_client):
 
 
 def test_reconciling_is_a_post(alice_client):
-    unknown = entry(user("alice"), status=Status.UNKNOWN)
+    unknown = entry(tenant("alice"), status=Status.UNKNOWN)
     assert alice_client.get(f"/activity/{unknown.pk}/reconcile/").status_code == 405
 
 
@@ -246,7 +246,7 @@ def test_reconciling_needs_the_csrf_token(alice):
         {"username": "alice", "password": ALICE_PASSWORD, "csrfmiddlewaretoken": token},
     )
     assert logged_in.status_code == 302
-    unknown = entry(user("alice"), status=Status.UNKNOWN)
+    unknown = entry(tenant("alice"), status=Status.UNKNOWN)
     forged = browser.post(f"/activity/{unknown.pk}/reconcile/", {"action": "went_through"})
     assert forged.status_code == 403
     unknown.refresh_from_db()
@@ -254,7 +254,7 @@ def test_reconciling_needs_the_csrf_token(alice):
 
 
 def test_another_reseller_cannot_settle_alices_entry(alice, bob_client):
-    alices = entry(user("alice"), status=Status.UNKNOWN)
+    alices = entry(tenant("alice"), status=Status.UNKNOWN)
     response = bob_client.post(f"/activity/{alices.pk}/reconcile/", {"action": "went_through"})
     assert response.status_code == 404
     alices.refresh_from_db()
@@ -272,10 +272,10 @@ def run_command(*args):
 
 def test_the_command_lists_old_unknown_outcomes_and_fails(db):
     old = made_earlier(
-        entry(user("alice"), status=Status.UNKNOWN, detail="timed out"), by=timedelta(hours=1)
+        entry(tenant("alice"), status=Status.UNKNOWN, detail="timed out"), by=timedelta(hours=1)
     )
     made_earlier(
-        entry(user("bob"), status=Status.UNKNOWN, target="Bob Client"), by=timedelta(minutes=2)
+        entry(tenant("bob"), status=Status.UNKNOWN, target="Bob Client"), by=timedelta(minutes=2)
     )
     with pytest.raises(CommandError) as raised:
         out = io.StringIO()
@@ -289,7 +289,7 @@ def test_the_command_lists_old_unknown_outcomes_and_fails(db):
 
 
 def test_the_command_lists_top_ups_abandoned_mid_call(db):
-    stuck = made_earlier(entry(user("alice"), status=Status.PENDING), by=timedelta(hours=2))
+    stuck = made_earlier(entry(tenant("alice"), status=Status.PENDING), by=timedelta(hours=2))
     with pytest.raises(CommandError):
         out = io.StringIO()
         call_command("reconcile_unknown", stdout=out)
@@ -297,16 +297,16 @@ def test_the_command_lists_top_ups_abandoned_mid_call(db):
 
 
 def test_the_command_is_quiet_and_succeeds_when_nothing_is_unknown(db):
-    entry(user("alice"), status=Status.SUCCEEDED)
+    entry(tenant("alice"), status=Status.SUCCEEDED)
     made_earlier(
-        entry(user("alice"), status=Status.FAILED, target="Jinja Fish"), by=timedelta(days=1)
+        entry(tenant("alice"), status=Status.FAILED, target="Jinja Fish"), by=timedelta(days=1)
     )
     assert run_command("--older-than", "0") == "No unknown outcomes older than 0 minutes.\n"
 
 
 def test_the_command_keeps_control_characters_off_the_terminal(db):
     made_earlier(
-        entry(user("alice"), status=Status.UNKNOWN, target="Evil\x1b[2JClient\nname"),
+        entry(tenant("alice"), status=Status.UNKNOWN, target="Evil\x1b[2JClient\nname"),
         by=timedelta(hours=1),
     )
     with pytest.raises(CommandError):
@@ -336,7 +336,7 @@ def test_the_command_settles_a_watching_resellers_top_ups_from_the_balances(alic
     start_watching("alice", ALICE_PASSWORD)
     now = _mama_mboga_now()
     went = made_earlier(
-        entry(user("alice"), status=Status.UNKNOWN, amount=500, target_balance_before=now - 500),
+        entry(tenant("alice"), status=Status.UNKNOWN, amount=500, target_balance_before=now - 500),
         by=timedelta(hours=1),
     )
 
@@ -359,16 +359,16 @@ def test_the_command_lists_what_balances_cannot_decide(alice, bob):
     start_watching("alice", ALICE_PASSWORD)
     now = _mama_mboga_now()
     unchanged = made_earlier(
-        entry(user("alice"), status=Status.UNKNOWN, target_balance_before=now),
+        entry(tenant("alice"), status=Status.UNKNOWN, target_balance_before=now),
         by=timedelta(hours=1),
     )
     muddied = made_earlier(
-        entry(user("alice"), status=Status.UNKNOWN, target="Jinja Fish", target_balance_before=1),
+        entry(tenant("alice"), status=Status.UNKNOWN, target="Jinja Fish", target_balance_before=1),
         by=timedelta(hours=1),
     )
     a_send = made_earlier(
         entry(
-            user("alice"),
+            tenant("alice"),
             kind=LedgerEntry.Kind.TEST_SMS,
             status=Status.UNKNOWN,
             target="254712345678",
@@ -376,7 +376,7 @@ def test_the_command_lists_what_balances_cannot_decide(alice, bob):
         by=timedelta(hours=1),
     )
     not_watching = made_earlier(
-        entry(user("bob"), status=Status.UNKNOWN, target="Bob Client"), by=timedelta(hours=1)
+        entry(tenant("bob"), status=Status.UNKNOWN, target="Bob Client"), by=timedelta(hours=1)
     )
 
     with pytest.raises(CommandError) as raised:
@@ -393,6 +393,6 @@ def test_the_command_lists_what_balances_cannot_decide(alice, bob):
 
 
 def test_ledger_resolution_and_the_command_agree(db):
-    unknown = made_earlier(entry(user("alice"), status=Status.UNKNOWN), by=timedelta(hours=1))
+    unknown = made_earlier(entry(tenant("alice"), status=Status.UNKNOWN), by=timedelta(hours=1))
     ledger.resolve(unknown, Status.SUCCEEDED, by="alice", note="checked")
     assert run_command().startswith("No unknown outcomes")

@@ -13,6 +13,7 @@ from simulator import faults
 from simulator.models import SimAccount, SimCall
 from tests.conftest import ALICE_PASSWORD
 from tests.send_helpers import a_send, form_key, form_key_in, record_arrivals, reseller, sends
+from tests.topup_helpers import tenant
 
 TEST_SMS = LedgerEntry.Kind.TEST_SMS
 Status = LedgerEntry.Status
@@ -24,7 +25,7 @@ def user(username):
 
 def outcome_of(response) -> LedgerEntry:
     """The ledger entry a /send/ POST redirected to."""
-    assert response.status_code == 302, response.content[:2000]
+    assert response.status_code == 303, response.content[:2000]
     match = re.fullmatch(r"/send/(\d+)/", response["Location"])
     assert match, response["Location"]
     return LedgerEntry.objects.get(pk=int(match[1]))
@@ -82,8 +83,8 @@ def test_the_redisplayed_counter_counts_browser_line_breaks_as_the_handset_does(
 
 
 def test_sender_ids_that_worked_before_are_offered_most_recent_first(alice_client):
-    alice_user = user("alice")
-    someone_else = get_user_model().objects.create(username="someone-else")
+    alice_user = tenant("alice")
+    someone_else = tenant("someone-else")
     history = [
         ("OLDEST", Status.SUCCEEDED),
         *[(f"SHOP {n}", Status.SUCCEEDED) for n in range(1, 9)],
@@ -426,7 +427,7 @@ def test_a_slow_gateway_that_answers_in_time_is_a_success(alice_client, settings
 
 
 def test_a_pending_entry_says_it_is_still_being_sent(alice_client):
-    alice_user = user("alice")
+    alice_user = tenant("alice")
     entry = LedgerEntry.objects.create(
         reseller=alice_user, kind=TEST_SMS, target="254712345678", amount=1, sender_id="X"
     )
@@ -439,7 +440,7 @@ def test_a_pending_entry_says_it_is_still_being_sent(alice_client):
 
 def test_an_entry_pending_long_past_the_timeout_is_shown_as_unknown(alice_client):
     entry = LedgerEntry.objects.create(
-        reseller=user("alice"), kind=TEST_SMS, target="254712345678", amount=1, sender_id="X"
+        reseller=tenant("alice"), kind=TEST_SMS, target="254712345678", amount=1, sender_id="X"
     )
     LedgerEntry.objects.filter(pk=entry.pk).update(created_at=timezone.now() - timedelta(hours=1))
 
@@ -457,7 +458,7 @@ def test_nobody_sees_another_resellers_test_sms(alice_client, bob_client):
 
 
 def test_a_top_up_is_not_shown_as_a_test_sms(alice_client):
-    alice_user = user("alice")
+    alice_user = tenant("alice")
     top_up = LedgerEntry.objects.create(
         reseller=alice_user, kind=LedgerEntry.Kind.CLIENT_TOP_UP, target="Jinja Fish", amount=5
     )
@@ -473,7 +474,7 @@ def test_a_copy_that_loses_the_race_to_claim_the_key_shows_the_winners_outcome(
     alice_client, monkeypatch
 ):
     # Both copies looked before either claimed: only the database's UNIQUE key stops one.
-    monkeypatch.setattr("messaging.views.send.find_claimed", lambda reseller, key: None)
+    monkeypatch.setattr("messaging.ledger.find_claimed", lambda reseller, key: None)
     data = a_send(alice_client)
 
     winner = outcome_of(alice_client.post("/send/", data))

@@ -51,7 +51,7 @@ def test_five_copies_of_a_form_posted_at_once_send_one_sms(alice_client):
     responses = post_at_once(clients, data)
 
     entry = LedgerEntry.objects.get()
-    assert [response.status_code for response in responses] == [302] * COPIES
+    assert [response.status_code for response in responses] == [303] * COPIES
     assert {response["Location"] for response in responses} == {f"/send/{entry.pk}/"}
     assert sends().count() == 1
     assert entry.status == LedgerEntry.Status.SUCCEEDED

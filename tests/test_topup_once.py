@@ -20,8 +20,8 @@ from tests.topup_helpers import (
     form_key_in,
     outcome_entry,
     reseller,
+    tenant,
     top_up_calls,
-    user,
 )
 
 Status = LedgerEntry.Status
@@ -48,17 +48,18 @@ def test_five_simultaneous_posts_of_one_form_make_one_gateway_call(alice_client)
 def test_a_copy_sent_while_the_first_is_still_pending_shows_it_in_progress(
     alice_client, monkeypatch
 ):
-    from messaging.gateway import ResellerGateway
+    from messaging.gateway import Gateway
 
     asked, answer = threading.Event(), threading.Event()
-    real = ResellerGateway.top_up_client
+    real = Gateway.call
 
-    def held(self, name, amount):
-        asked.set()
-        answer.wait(timeout=10)  # mSpace "thinks" until the second copy has been seen
-        return real(self, name, amount)
+    def held(self, method, *args):
+        if method.moves_credit:
+            asked.set()
+            answer.wait(timeout=10)  # mSpace "thinks" until the second copy has been seen
+        return real(self, method, *args)
 
-    monkeypatch.setattr(ResellerGateway, "top_up_client", held)
+    monkeypatch.setattr(Gateway, "call", held)
     data = a_top_up(alice_client, "Mama Mboga Traders", "500")
     first = threading.Thread(target=lambda: copy_of(alice_client).post(CLIENT_TOPUP, data))
     first.start()
@@ -176,7 +177,7 @@ def test_a_form_without_a_usable_key_is_refreshed_and_not_sent(alice_client, key
 
 
 def test_an_open_top_up_of_the_account_blocks_another_even_from_a_fresh_form(alice_client):
-    pending = entry(user("alice"), status=Status.PENDING, amount=50)
+    pending = entry(tenant("alice"), status=Status.PENDING, amount=50)
     response = alice_client.post(CLIENT_TOPUP, a_top_up(alice_client))
     assert response.status_code == 200
     html = response.content.decode()

@@ -13,9 +13,9 @@ from tests.topup_helpers import (
     form_key,
     outcome_entry,
     reseller,
+    tenant,
     top_up,
     top_up_calls,
-    user,
 )
 
 Status = LedgerEntry.Status
@@ -123,22 +123,23 @@ def test_names_with_awkward_characters_arrive_intact(alice_client):
 
 
 def test_the_ledger_row_is_pending_before_mspace_is_asked(alice_client, monkeypatch):
-    from messaging.gateway import ResellerGateway
+    from messaging.gateway import Gateway
 
     seen = []
-    real = ResellerGateway.top_up_client
+    real = Gateway.call
 
-    def watched(self, name, amount):
-        seen.append(list(LedgerEntry.objects.values_list("status", "target", "amount")))
-        return real(self, name, amount)
+    def watched(self, method, *args):
+        if method.moves_credit:
+            seen.append(list(LedgerEntry.objects.values_list("status", "target", "amount")))
+        return real(self, method, *args)
 
-    monkeypatch.setattr(ResellerGateway, "top_up_client", watched)
+    monkeypatch.setattr(Gateway, "call", watched)
     outcome_entry(top_up(alice_client, "Mama Mboga Traders", "500"))
     assert seen == [[(Status.PENDING, "Mama Mboga Traders", 500)]]
 
 
 def test_the_outcome_page_of_a_top_up_still_in_progress_asks_to_wait(alice_client):
-    pending = entry(user("alice"), status=Status.PENDING)
+    pending = entry(tenant("alice"), status=Status.PENDING)
     html = alice_client.get(f"/topups/{pending.pk}/").content.decode()
     assert "Still in progress" in html
     assert f'href="/topups/{pending.pk}/">Refresh this page' in html
@@ -147,12 +148,12 @@ def test_the_outcome_page_of_a_top_up_still_in_progress_asks_to_wait(alice_clien
 
 
 def test_another_resellers_outcome_page_is_not_found(alice_client, bob):
-    theirs = entry(user("bob"), target="Bob Client")
+    theirs = entry(tenant("bob"), target="Bob Client")
     assert alice_client.get(f"/topups/{theirs.pk}/").status_code == 404
 
 
 def test_a_test_sms_has_no_top_up_outcome_page(alice_client):
-    sms = entry(user("alice"), kind=LedgerEntry.Kind.TEST_SMS, target="254712345678", amount=1)
+    sms = entry(tenant("alice"), kind=LedgerEntry.Kind.TEST_SMS, target="254712345678", amount=1)
     assert alice_client.get(f"/topups/{sms.pk}/").status_code == 404
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from messaging.gateway import ResellerGateway
+from messaging.gateway import Gateway
 from messaging.models import LedgerEntry
 from simulator import faults
 from simulator.models import SimAccount
@@ -21,9 +21,9 @@ from tests.topup_helpers import (
     entry,
     outcome_entry,
     reseller,
+    tenant,
     top_up,
     top_up_calls,
-    user,
 )
 
 Status = LedgerEntry.Status
@@ -181,13 +181,14 @@ def test_each_refusal_has_its_own_explanation(alice_client):
 
 def hook_before_the_call(monkeypatch, change):
     """Make `change()` happen on mSpace between the fresh reads and the top-up call."""
-    real = ResellerGateway.top_up_client
+    real = Gateway.call
 
-    def changed_first(self, name, amount):
-        change()
-        return real(self, name, amount)
+    def changed_first(self, method, *args):
+        if method.moves_credit:
+            change()
+        return real(self, method, *args)
 
-    monkeypatch.setattr(ResellerGateway, "top_up_client", changed_first)
+    monkeypatch.setattr(Gateway, "call", changed_first)
 
 
 def test_a_balance_spent_elsewhere_at_the_last_moment_is_explained(alice_client, monkeypatch):
@@ -307,7 +308,7 @@ def test_an_unknown_top_up_blocks_further_top_ups_of_that_account(alice_client):
 
 
 def test_a_top_up_abandoned_mid_call_counts_as_unknown(alice_client):
-    stuck = entry(user("alice"), status=Status.PENDING, amount=50)
+    stuck = entry(tenant("alice"), status=Status.PENDING, amount=50)
     LedgerEntry.objects.filter(pk=stuck.pk).update(
         created_at=timezone.now() - timedelta(minutes=10)
     )

@@ -115,10 +115,11 @@ def test_the_period_is_seven_thirty_or_ninety_days(alice_client, alice_history):
 
 
 def test_a_top_up_from_the_ledger_is_marked_on_the_chart(alice_client, alice_history, alice):
-    from django.contrib.auth import get_user_model
+    from accounts.models import Reseller
 
     LedgerEntry.objects.create(
-        reseller=get_user_model().objects.get(username="alice"),
+        reseller=Reseller.of_username("alice"),
+        actor_name="alice",
         kind=LedgerEntry.Kind.CLIENT_TOP_UP,
         target="Mama Mboga Traders",
         amount=500,

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from accounts.models import Reseller
 from simulator.models import SimAccount
 from simulator.seed import make_account
 from tests.watch_helpers import run_queued_tasks
@@ -61,8 +62,8 @@ def test_soonest_first_puts_unknown_forecasts_last():
 
 
 @pytest.mark.django_db
-def test_a_book_forecast_averages_the_last_fourteen_days_only(django_user_model):
-    alice = django_user_model.objects.create(username="alice")
+def test_a_book_forecast_averages_the_last_fourteen_days_only(db):
+    alice = Reseller.of_username("alice")
     now = timezone.now()
     account = WatchedAccount.objects.create(
         reseller=alice,
@@ -85,8 +86,8 @@ def test_a_book_forecast_averages_the_last_fourteen_days_only(django_user_model)
 
 
 @pytest.mark.django_db
-def test_a_new_account_has_not_enough_history(django_user_model):
-    alice = django_user_model.objects.create(username="alice")
+def test_a_new_account_has_not_enough_history(db):
+    alice = Reseller.of_username("alice")
     history.record_reads(alice.pk, timezone.now(), source="worker", books={"clients": [("A", 5)]})
 
     assert forecast.for_book(alice.pk, "clients")["A"].note == NOT_ENOUGH_HISTORY
@@ -122,7 +123,7 @@ def test_a_queue_that_cannot_be_reached_costs_the_page_nothing(alice_client, mon
     def unreachable(*args, **kwargs):
         raise ConnectionError("the queue is down")
 
-    monkeypatch.setattr(tasks, "record_page_read", unreachable)
+    monkeypatch.setattr(tasks, "record_tenant_page_read", unreachable)
 
     response = alice_client.get("/clients/", {"refresh": "1"})
 

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import connections
 from django.test import Client
 
+from accounts.models import Reseller
 from messaging.models import LedgerEntry
 from simulator.models import SimAccount, SimCall
 
@@ -78,16 +79,22 @@ def user(username):
     return get_user_model().objects.get_or_create(username=username)[0]
 
 
-def entry(reseller_user, **fields) -> LedgerEntry:
+def tenant(username) -> Reseller:
+    """The reseller (tenant) of this mSpace username, as the ledger records it."""
+    return Reseller.of_username(username)
+
+
+def entry(reseller, **fields) -> LedgerEntry:
     """A ledger row written directly, for pages that only read the ledger."""
     values = {
+        "actor_name": reseller.username,
         "kind": LedgerEntry.Kind.CLIENT_TOP_UP,
         "target": "Mama Mboga Traders",
         "amount": 100,
         "status": LedgerEntry.Status.SUCCEEDED,
         **fields,
     }
-    return LedgerEntry.objects.create(reseller=reseller_user, **values)
+    return LedgerEntry.objects.create(reseller=reseller, **values)
 
 
 def copy_of(logged_in: Client) -> Client:

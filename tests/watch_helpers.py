@@ -1,24 +1,19 @@
 """Helpers for the keep-watch tests: turning watch on, moving simulated balances, clocks."""
 
-from django.contrib.auth import get_user_model
-
+from accounts.models import Reseller
 from simulator.models import SimAccount
 from watch import service
 
 
-def reseller(username: str):
-    """The local user for an mSpace username (made as a login would)."""
-    user, created = get_user_model()._default_manager.get_or_create(username=username)
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
+def reseller(username: str) -> Reseller:
+    """The reseller (tenant) of an mSpace username, whose watch rows these are."""
+    return Reseller.of_username(username)
 
 
-def start_watching(username: str, password: str):
-    user = reseller(username)
-    service.start(user, password, by=username)
-    return user
+def start_watching(username: str, password: str) -> Reseller:
+    tenant = reseller(username)
+    service.start(tenant, password, by=username)
+    return tenant
 
 
 def set_balance(owner: str, name: str, balance: int) -> None:

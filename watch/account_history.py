@@ -7,6 +7,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from accounts.tenancy import rows
 from messaging.books import BOOKS
 from messaging.models import LedgerEntry
 from watch import chart, forecast
@@ -35,7 +36,7 @@ class History:
 
 
 def find(reseller, book: str, name: str) -> WatchedAccount | None:
-    return WatchedAccount.objects.filter(reseller=reseller, book=book, name=name).first()
+    return rows(WatchedAccount, reseller).filter(book=book, name=name).first()
 
 
 def steps_between(account: WatchedAccount, start: datetime, end: datetime):
@@ -83,14 +84,15 @@ def _ledger_top_ups(account: WatchedAccount, start, end) -> list[LedgerEntry]:
     if book is None:
         return []
     return list(
-        LedgerEntry.objects.filter(
-            reseller_id=account.reseller_id,
+        rows(LedgerEntry, account.reseller_id)
+        .filter(
             kind=book.ledger_kind,
             target=account.name,
             status=LedgerEntry.Status.SUCCEEDED,
             created_at__gt=start,
             created_at__lte=end,
-        ).order_by("created_at")
+        )
+        .order_by("created_at")
     )
 
 

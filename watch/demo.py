@@ -4,10 +4,11 @@ and forecasts at once. Made from the simulator's steady rates, ending at today's
 import random
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Reseller
+from accounts.tenancy import rows
 from watch.models import BalancePoint, DailyUse, WatchedAccount, WatchRound
 
 DAYS = 30
@@ -20,27 +21,23 @@ def backfill(username: str, own: tuple[int, int], books: dict[str, list[tuple[st
     """Write DAYS of history for `username` unless they already have some; returns whether
     it did. `own` is (balance now, use per day); `books` maps "clients"/"subaccounts" to
     (name, balance now, use per day)."""
-    reseller, created = get_user_model()._default_manager.get_or_create(username=username)
-    if created:
-        # As the mSpace login would make it: no local password, mSpace decides.
-        reseller.set_unusable_password()
-        reseller.save(update_fields=["password"])
-    if WatchedAccount.objects.filter(reseller=reseller).exists():
+    reseller = Reseller.of_username(username)
+    if rows(WatchedAccount, reseller).exists():
         return False
     now = timezone.now()
     start = now - timedelta(days=DAYS)
     rng = random.Random(username)
     accounts = [(WatchedAccount.Book.OWN, "", int(own[0]), int(own[1]))]
-    for book, rows in books.items():
+    for book, listed in books.items():
         # An unlimited balance (mSpace's -1) has no history, as in a real round.
         accounts += [
-            (book, name, int(balance), int(rate)) for name, balance, rate in rows if balance >= 0
+            (book, name, int(balance), int(rate)) for name, balance, rate in listed if balance >= 0
         ]
     with transaction.atomic():
         for book, name, balance_now, rate in accounts:
             _one_account(reseller, book, name, balance_now, rate, start, now, rng)
         rounds = int(DAYS * 24 / STEP_HOURS)
-        WatchRound.objects.bulk_create(
+        rows(WatchRound, reseller).bulk_create(
             WatchRound(
                 reseller=reseller,
                 at=start + timedelta(hours=STEP_HOURS * i),
@@ -98,4 +95,6 @@ def _one_account(reseller, book, name, balance_now, rate, start, now, rng):
         DailyUse(account=account, day=day, used=used, topped_up=topped_up)
         for day, (used, topped_up) in days.items()
     )
-    WatchedAccount.objects.filter(pk=account.pk).update(changed_at=account.changed_at)
+    rows(WatchedAccount, account.reseller_id).filter(pk=account.pk).update(
+        changed_at=account.changed_at
+    )

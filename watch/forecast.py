@@ -15,6 +15,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from accounts.tenancy import rows
 from watch.models import DailyUse, WatchedAccount
 
 WINDOW_DAYS = 14
@@ -69,8 +70,10 @@ def for_book(reseller_id: int, book: str, balances: dict[str, int] | None = None
     `balances` (name -> balance just read) wins over the stored balance.
     """
     now = timezone.now()
-    accounts = WatchedAccount.objects.filter(reseller_id=reseller_id, book=book).values_list(
-        "pk", "name", "balance", "first_seen"
+    accounts = (
+        rows(WatchedAccount, reseller_id)
+        .filter(book=book)
+        .values_list("pk", "name", "balance", "first_seen")
     )
     since = timezone.localdate(now) - timedelta(days=WINDOW_DAYS - 1)
     used = dict(

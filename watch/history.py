@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.tenancy import every_tenant, rows
 from messaging.mspace import is_countable
 from watch.models import BalancePoint, DailyUse, WatchedAccount, WatchRound
 
@@ -57,12 +58,15 @@ def page_read_is_due(reseller_id: int, what: str, at: datetime) -> bool:
     """Whether a page's read of `what` should be recorded (at most one a minute each)."""
     recent = at - timedelta(seconds=PAGE_SIGHTING_SECONDS)
     books_read = Book.OWN if what == "balance" else what
-    return not WatchRound.objects.filter(
-        reseller_id=reseller_id,
-        source=WatchRound.Source.PAGE,
-        books_read=books_read,
-        at__gt=recent,
-    ).exists()
+    return (
+        not rows(WatchRound, reseller_id)
+        .filter(
+            source=WatchRound.Source.PAGE,
+            books_read=books_read,
+            at__gt=recent,
+        )
+        .exists()
+    )
 
 
 def _record_book(reseller_id: int, book: str, accounts: Iterable[tuple[str, int]], at):
@@ -77,8 +81,9 @@ def _record_book(reseller_id: int, book: str, accounts: Iterable[tuple[str, int]
         # Locked (PostgreSQL) so a page and the worker cannot both count one change.
         known = {
             name: (pk, balance, seen_at)
-            for pk, name, balance, seen_at in WatchedAccount.objects.select_for_update()
-            .filter(reseller_id=reseller_id, book=book)
+            for pk, name, balance, seen_at in rows(WatchedAccount, reseller_id)
+            .select_for_update()
+            .filter(book=book)
             .values_list("pk", "name", "balance", "seen_at")
         }
         new_names = [name for name in seen if name not in known]
@@ -94,7 +99,7 @@ def _record_book(reseller_id: int, book: str, accounts: Iterable[tuple[str, int]
         again = [known[name][0] for name in seen if name in known]
         for start in range(0, len(again), 5000):
             # One statement for every account seen again, changed or not.
-            WatchedAccount.objects.filter(
+            rows(WatchedAccount, reseller_id).filter(
                 pk__in=again[start : start + 5000], seen_at__lt=at
             ).update(seen_at=at)
 
@@ -104,7 +109,7 @@ def _add_accounts(reseller_id, book, names, seen, at):
     # already there, which is all that matters.
     try:
         with transaction.atomic():
-            WatchedAccount.objects.bulk_create(
+            rows(WatchedAccount, reseller_id).bulk_create(
                 [
                     WatchedAccount(
                         reseller_id=reseller_id,
@@ -125,9 +130,9 @@ def _add_accounts(reseller_id, book, names, seen, at):
     BalancePoint.objects.bulk_create(
         [
             BalancePoint(account_id=pk, at=at, balance=balance)
-            for pk, name, balance in WatchedAccount.objects.filter(
-                reseller_id=reseller_id, book=book, first_seen=at
-            ).values_list("pk", "name", "balance")
+            for pk, name, balance in rows(WatchedAccount, reseller_id)
+            .filter(book=book, first_seen=at)
+            .values_list("pk", "name", "balance")
             if name in wanted
         ],
         batch_size=1000,
@@ -179,5 +184,6 @@ def prune(now: datetime | None = None) -> int:
         .delete()
     )
     gone_days, _ = DailyUse.objects.filter(day__lt=timezone.localdate(cutoff)).delete()
-    gone_rounds, _ = WatchRound.objects.filter(at__lt=cutoff).delete()
+    # Every reseller's history ages alike: pruning spans them on purpose.
+    gone_rounds, _ = every_tenant(WatchRound).filter(at__lt=cutoff).delete()
     return removed + gone_days + gone_rounds

@@ -13,6 +13,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
+from accounts.tenancy import rows
 from watch import forecast
 from watch.models import WatchRound
 
@@ -70,11 +71,7 @@ class BookForecasts:
 def for_book(reseller_id: int, book: str) -> BookForecasts:
     """The book's forecasts as of its newest history: worked out again only after a round
     (or a page's read) was recorded, or on a new day; otherwise one indexed query."""
-    newest = (
-        WatchRound.objects.filter(reseller_id=reseller_id)
-        .order_by()
-        .aggregate(newest=Max("at"))["newest"]
-    )
+    newest = rows(WatchRound, reseller_id).order_by().aggregate(newest=Max("at"))["newest"]
     version = (newest, timezone.localdate())
     key = (reseller_id, book)
     with _lock:

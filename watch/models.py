@@ -6,7 +6,6 @@ read a reseller's balances is a `WatchRound` row, so "unchanged since" is known 
 row per account per round.
 """
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +18,7 @@ class StandingCredential(models.Model):
     """
 
     reseller = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="standing_credential"
+        "accounts.Reseller", on_delete=models.CASCADE, related_name="standing_credential"
     )
     # Fernet token (watch/credential.py); the plain password is never stored.
     ciphertext = models.TextField()
@@ -40,7 +39,7 @@ class WatchEvent(models.Model):
         AUTO_STOPPED = "auto_stopped", _("watch stopped by mSpace")
 
     reseller = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watch_events"
+        "accounts.Reseller", on_delete=models.CASCADE, related_name="watch_events"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     at = models.DateTimeField(auto_now_add=True)
@@ -63,7 +62,7 @@ class WatchRound(models.Model):
         PAGE = "page", _("page opened")
 
     reseller = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watch_rounds"
+        "accounts.Reseller", on_delete=models.CASCADE, related_name="watch_rounds"
     )
     at = models.DateTimeField(db_index=True)
     source = models.CharField(max_length=10, choices=Source.choices)
@@ -88,7 +87,7 @@ class WatchedAccount(models.Model):
         SUB_ACCOUNTS = "subaccounts", _("sub-account")
 
     reseller = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watched_accounts"
+        "accounts.Reseller", on_delete=models.CASCADE, related_name="watched_accounts"
     )
     book = models.CharField(max_length=12, choices=Book.choices)
     name = models.CharField(max_length=200, blank=True)  # empty for the reseller's own

@@ -1,7 +1,8 @@
 """A watch round: every watching reseller's balance and both books, read and stored.
 
-Reads go through the same gateway client as the pages (same typed errors, no retries beyond
-the client's own), a bounded number of resellers at a time. One reseller's trouble never
+Reads go through the same services as the pages (`messaging.reads`, with a gateway on the
+standing credential: same typed errors, no retries beyond the client's own), a bounded
+number of resellers at a time. One reseller's trouble never
 stops the others: it is written into that reseller's round row, which their pages show.
 """
 
@@ -14,6 +15,8 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone, translation
 
+from accounts.tenancy import every_tenant
+from messaging import reads
 from messaging.books import CLIENTS, SUB_ACCOUNTS
 from messaging.mspace import AuthenticationError, MspaceError, NotAuthorizedError
 from watch import history, service, words
@@ -48,7 +51,8 @@ def claim_round(now=None) -> bool:
 def run_round() -> RoundReport:
     """Read every watching reseller once; returns what happened (never raises for mSpace)."""
     report = RoundReport()
-    reseller_ids = list(StandingCredential.objects.values_list("reseller_id", flat=True))
+    # A round spans every watching reseller on purpose.
+    reseller_ids = list(every_tenant(StandingCredential).values_list("reseller_id", flat=True))
     report.resellers = len(reseller_ids)
     with concurrent.futures.ThreadPoolExecutor(
         max_workers=settings.WATCH_RESELLERS_AT_ONCE, thread_name_prefix="watch"
@@ -80,8 +84,9 @@ def watch_reseller(reseller_id: int) -> str:
     at = timezone.now()
     if source is None:
         return "stopped"  # turned off since the round began
+    acting = source.acting(service.WORKER)
     try:
-        client = source.client()
+        acting.gateway.open()
     except source.Unreadable:
         problem = words.UNREADABLE
         history.record_reads(reseller_id, at, source=WatchRound.Source.WORKER, problem=problem)
@@ -89,14 +94,14 @@ def watch_reseller(reseller_id: int) -> str:
     own, books, problems = None, {}, []
     try:
         try:
-            own = client.balance()
+            own = reads.balance(acting, fresh=True)
         except AuthenticationError:
             raise
         except MspaceError as error:
             problems.append(words.OWN_TROUBLE % {"reason": error.message})
         for book in (CLIENTS, SUB_ACCOUNTS):
             try:
-                read = getattr(client, book.read_method)()
+                read = reads.accounts(acting, book, fresh=True)
             except AuthenticationError:
                 raise
             except NotAuthorizedError:
@@ -107,9 +112,8 @@ def watch_reseller(reseller_id: int) -> str:
                 problems.append(words.BOOK_TROUBLE % {"book": title, "reason": error.message})
                 continue
             books[book.slug] = [(account.name, account.balance) for account in read]
-    except AuthenticationError as error:
-        service.stop_refused(reseller_id, error.message)
-        return "stopped"
+    except AuthenticationError:
+        return "stopped"  # the source deleted the credential and told the reseller
     problem = words.LINES.join(problems)
     history.record_reads(
         reseller_id, at, source=WatchRound.Source.WORKER, own=own, books=books, problem=problem

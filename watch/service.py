@@ -9,6 +9,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.tenancy import every_tenant, rows
 from messaging import gateway
 from watch import credential, words
 from watch.models import StandingCredential, WatchEvent
@@ -18,7 +19,7 @@ WORKER = words.WORKER  # stored in English, shown in the reader's language (watc
 
 
 def is_watching(reseller) -> bool:
-    return StandingCredential.objects.filter(reseller=reseller).exists()
+    return rows(StandingCredential, reseller).exists()
 
 
 def start(reseller, password: str, *, by: str) -> None:
@@ -27,11 +28,12 @@ def start(reseller, password: str, *, by: str) -> None:
     Raises `messaging.mspace.MspaceError` (`AuthenticationError` for a wrong password) and
     stores nothing in that case.
     """
-    gateway.client_with(reseller.get_username(), password).login()
+    gateway.client_with(reseller.username, password).login()
     token = credential.encrypt(reseller.pk, password)
     with transaction.atomic():
-        StandingCredential.objects.update_or_create(
-            reseller=reseller, defaults={"ciphertext": token, "rotated_at": None}
+        rows(StandingCredential, reseller).update_or_create(
+            reseller=reseller,
+            defaults={"ciphertext": token, "rotated_at": None},
         )
         WatchEvent.objects.create(
             reseller=reseller,
@@ -45,7 +47,7 @@ def start(reseller, password: str, *, by: str) -> None:
 def stop(reseller, *, by: str) -> bool:
     """Delete the reseller's stored password now; False if watch was not on."""
     with transaction.atomic():
-        deleted, _by_table = StandingCredential.objects.filter(reseller=reseller).delete()
+        deleted, _by_table = rows(StandingCredential, reseller).delete()
         if deleted:
             WatchEvent.objects.create(
                 reseller=reseller,
@@ -61,7 +63,7 @@ def stop(reseller, *, by: str) -> bool:
 def stop_refused(reseller_id: int, reason: str) -> None:
     """mSpace refused the stored password: delete it and tell the reseller."""
     with transaction.atomic():
-        deleted, _by_table = StandingCredential.objects.filter(reseller_id=reseller_id).delete()
+        deleted, _by_table = rows(StandingCredential, reseller_id).delete()
         if deleted:
             WatchEvent.objects.create(
                 reseller_id=reseller_id,
@@ -80,9 +82,10 @@ def rotate_keys() -> tuple[int, int]:
     as it is; the worker reports it to its reseller.
     """
     done = unreadable = 0
-    for pk in StandingCredential.objects.values_list("pk", flat=True).iterator():
+    # The operator's key rotation spans every reseller on purpose.
+    for pk in every_tenant(StandingCredential).values_list("pk", flat=True).iterator():
         with transaction.atomic():
-            row = StandingCredential.objects.select_for_update().filter(pk=pk).first()
+            row = every_tenant(StandingCredential).select_for_update().filter(pk=pk).first()
             if row is None:
                 continue  # stopped meanwhile
             try:
@@ -91,7 +94,9 @@ def rotate_keys() -> tuple[int, int]:
                 unreadable += 1
                 continue
             row.save(update_fields=["ciphertext"])
-            StandingCredential.objects.filter(pk=pk).update(rotated_at=timezone.now())
+            rows(StandingCredential, row.reseller_id).filter(pk=pk).update(
+                rotated_at=timezone.now()
+            )
             WatchEvent.objects.create(
                 reseller_id=row.reseller_id,
                 kind=WatchEvent.Kind.ROTATED,

@@ -15,8 +15,11 @@ log = logging.getLogger(__name__)
 
 
 @receiver(balances_read)
-def record_page_read(sender, *, reseller_id, what, value, at, **kwargs):
+def record_page_read(sender, *, reseller_id, what, value, at, by_person=True, **kwargs):
     from watch import tasks  # the queue is set up once Django is
+
+    if not by_person:
+        return  # background work (the watch round itself) records its own reads
 
     try:
         if not history.page_read_is_due(reseller_id, what, at):
@@ -27,7 +30,7 @@ def record_page_read(sender, *, reseller_id, what, value, at, **kwargs):
         return
     figures = value if what == "balance" else [(a.name, a.balance) for a in value]
     try:
-        tasks.record_page_read(reseller_id, what, figures, at)
+        tasks.record_tenant_page_read(reseller_id, what, figures, at)
     except Exception:
         # The queue (a SQLite file or Redis) unreachable from this node: the page goes on,
         # this read is simply not history; the worker's rounds still are.

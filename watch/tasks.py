@@ -31,8 +31,12 @@ def keep_watch():
 
 
 @db_task()
-def record_page_read(reseller_id: int, what: str, figures, at):
-    """Record what a page read: `figures` is the balance, or the book's (name, balance)."""
+def record_tenant_page_read(reseller_id: int, what: str, figures, at):
+    """Record what a page read: `figures` is the balance, or the book's (name, balance).
+
+    `reseller_id` is an `accounts.Reseller` id. Named apart from the task of the release before
+    tenants (`record_page_read`, which carried a user id): a message of that release still in
+    the queue finds no task and is dropped, never recorded under another reseller."""
     if not history.page_read_is_due(reseller_id, what, at):
         return  # several pages queued the same minute's figures: the first one counts
     if what == "balance":

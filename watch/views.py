@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.tenancy import rows
 from messaging.books import BOOKS
 from messaging.csv_export import csv_response
 from messaging.mspace import AuthenticationError, MspaceError
@@ -33,7 +34,9 @@ def watch(request):
         if form.is_valid():
             try:
                 service.start(
-                    request.user, form.cleaned_data["password"], by=request.user.get_username()
+                    request.reseller,
+                    form.cleaned_data["password"],
+                    by=request.user.get_username(),
                 )
             except AuthenticationError:
                 form.add_error(
@@ -56,10 +59,8 @@ def watch(request):
                 return redirect("watch:watch")
     elif request.method == "POST":
         messages.error(request, unavailable)
-    stored = StandingCredential.objects.filter(reseller=request.user).first()
-    last_round = WatchRound.objects.filter(
-        reseller=request.user, source=WatchRound.Source.WORKER
-    ).first()
+    stored = rows(StandingCredential, request.reseller).first()
+    last_round = rows(WatchRound, request.reseller).filter(source=WatchRound.Source.WORKER).first()
     return render(
         request,
         "watch/watch.html",
@@ -69,7 +70,7 @@ def watch(request):
             "stored": stored,
             "last_round": last_round,
             "minutes": _minutes(),
-            "events": WatchEvent.objects.filter(reseller=request.user)[:5],
+            "events": rows(WatchEvent, request.reseller)[:5],
         },
     )
 
@@ -77,7 +78,7 @@ def watch(request):
 @login_required
 @require_POST
 def stop(request):
-    if service.stop(request.user, by=request.user.get_username()):
+    if service.stop(request.reseller, by=request.user.get_username()):
         messages.success(request, _("Keep watch is off: your stored mSpace password was deleted."))
     else:
         messages.info(request, _("Keep watch was already off: nothing is stored."))
@@ -93,12 +94,12 @@ def account_history(request, book: str):
     if book != "own" and not name:
         raise Http404(_("Which account? Open it from the list."))
     period = PeriodForm(request.GET).period()
-    account = histories.find(request.user, book, name)
+    account = histories.find(request.reseller, book, name)
     if request.GET.get("format") == "csv":
         day = timezone.localdate().isoformat()
-        rows = histories.csv_rows(account, period) if account else []
+        found = histories.csv_rows(account, period) if account else []
         slug = "balance" if book == "own" else f"{book}-{name}"
-        return csv_response(f"history-{slug}-{day}.csv", ("time", "balance"), rows)
+        return csv_response(f"history-{slug}-{day}.csv", ("time", "balance"), found)
     listing = BOOKS.get(book)
     base = reverse(f"watch:{_url_name(book)}")
     return render(
@@ -114,7 +115,7 @@ def account_history(request, book: str):
             "periods": PeriodForm.PERIODS,
             "base_url": base,
             "history": histories.build(account, period) if account else None,
-            "watching": service.is_watching(request.user),
+            "watching": service.is_watching(request.reseller),
         },
     )
 

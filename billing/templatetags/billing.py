@@ -3,7 +3,9 @@ money part of a top-up's outcome page (`{% topup_money entry %}`)."""
 
 from django import template
 
+from accounts.tenancy import rows
 from billing import money, sales
+from billing.models import Sale
 
 register = template.Library()
 
@@ -28,7 +30,7 @@ def topup_money(entry):
     """
     sale = sales.settle(entry) if entry.status == entry.Status.SUCCEEDED else None
     if sale is None:
-        sale = entry.reseller.sales.filter(form_key=entry.form_key).first()
+        sale = rows(Sale, entry.reseller_id).filter(form_key=entry.form_key).first()
     paid = sales.paid_towards(sale) if sale else None
     return {
         "entry": entry,

@@ -3,4 +3,4 @@
 
 def tenant(request):
     """The reseller whose books a request may see: the one logged in."""
-    return request.user
+    return request.reseller

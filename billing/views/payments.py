@@ -6,8 +6,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.tenancy import rows
 from billing import money, sales
 from billing.forms import LatePaymentForm
+from billing.models import Sale
 from billing.views import tenant
 from billing.views.receipts import receipt_of
 
@@ -16,7 +18,7 @@ from billing.views.receipts import receipt_of
 @require_http_methods(["GET", "HEAD", "POST"])
 def record_payment(request, entry_id):
     receipt = receipt_of(request, entry_id)  # their own succeeded top-up, or 404
-    sale = tenant(request).sales.get(entry_id=entry_id)
+    sale = rows(Sale, tenant(request)).get(entry_id=entry_id)
     form = LatePaymentForm(request.POST or None, currency=sale.currency)
     if request.method == "POST" and form.is_valid():
         payment = sales.record_payment(sale, form.promise(), actor=request.user)

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from accounts.tenancy import rows
 from billing import pdf, receipts, sales
 from billing.views import tenant
 from messaging.models import LedgerEntry
@@ -14,9 +15,8 @@ from messaging.models import LedgerEntry
 
 def receipt_of(request, entry_id) -> receipts.Receipt:
     entry = get_object_or_404(
-        LedgerEntry,
+        rows(LedgerEntry, tenant(request)),
         pk=entry_id,
-        reseller=tenant(request),
         kind__in=sales.TOP_UP_KINDS,
         status=LedgerEntry.Status.SUCCEEDED,
     )

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 from billing.forms import AccountPriceForm, BusinessProfileForm
 from billing.prices import prices_for, profile_to_read, set_price
 from billing.views import tenant
-from messaging import reads
+from messaging import acting, reads
 from messaging.books import BOOKS
 from messaging.mspace import MspaceError
 
@@ -34,7 +34,7 @@ def account_prices(request):
     profile = profile_to_read(reseller)
     book = BOOKS.get(request.POST.get("book") or request.GET.get("book", ""), BOOKS["clients"])
     try:
-        accounts = reads.accounts(request, book)
+        accounts = reads.accounts(acting.for_request(request), book)
     except MspaceError as error:
         accounts, gateway_error = [], error
     else:

@@ -89,7 +89,7 @@ def _pdf(reseller, found):
         business_name=profile.business_name,
         address=profile.address,
         logo_png=bytes(profile.logo_png or b""),
-        username=reseller.get_username(),
+        username=reseller.username,
     )
 
 

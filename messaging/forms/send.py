@@ -128,6 +128,9 @@ class SendTestSmsForm(OneTimeKeyMixin):
             "Such as 0712 345 678 or +256 772 123456; numbers starting with 0 get +%(code)s."
         ) % {"code": settings.DEFAULT_COUNTRY_CODE}
 
+    def with_data(self, data):
+        return SendTestSmsForm(data, balance=self.balance)
+
     def message_count(self) -> SmsCount:
         """What the message as it stands in the form costs (0 SMS before anything is typed)."""
         if self.is_bound:

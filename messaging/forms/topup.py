@@ -13,7 +13,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from messaging.balances import shown as shown_balance
 from messaging.forms.onetime import OneTimeKeyMixin
-from messaging.mspace import UNLIMITED
+from messaging.mspace import UNLIMITED, Account
 
 # ASCII digits only: `\d` and int() also take "٥" (Arabic-Indic five), and IntegerField
 # takes "+5", " 5", "5.0" and "1e3". An amount that moves money is exactly digits, or nothing.
@@ -63,6 +63,10 @@ class TopUpForm(OneTimeKeyMixin):
             amount.help_text = (
                 gettext("A whole number from 1 to %(most)s, no more than your balance.") % most
             )
+
+    def with_data(self, data):
+        accounts = [Account(name, balance) for name, balance in self.account_balances.items()]
+        return TopUpForm(data, book=self.book, accounts=accounts, balance=self.balance)
 
     def clean_noofsms(self) -> int:
         amount = parse_amount(self.cleaned_data["noofsms"])

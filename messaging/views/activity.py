@@ -1,7 +1,7 @@
 """/activity/: the reseller's own ledger, newest first; one entry; settling an unknown one.
 
-Every query starts from `request.user`'s rows, so another reseller's entry is a 404 whatever
-its number, and never part of a page or a CSV.
+Every query starts from the reseller's own rows (`accounts.tenancy.rows`), so another
+reseller's entry is a 404 whatever its number, and never part of a page or a CSV.
 """
 
 from urllib.parse import urlencode
@@ -16,7 +16,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from messaging import ledger
+from accounts.tenancy import rows
+from messaging import acting, ledger
 from messaging import reconcile as reconciliation
 from messaging.csv_export import csv_response
 from messaging.forms.words import in_own_words
@@ -114,7 +115,7 @@ class ActivityFilter(forms.Form):
 def activity(request):
     """The reseller's entries, filtered by `?date_from=&date_to=&kind=&status=&target=`;
     `?format=csv` exports them."""
-    own = LedgerEntry.objects.filter(reseller=request.user)
+    own = rows(LedgerEntry, request.reseller)
     filters = ActivityFilter(request.GET)
     entries = filters.filter(own).order_by("-created_at", "-id")
     if request.GET.get("format") == "csv":
@@ -152,7 +153,7 @@ def activity(request):
 @require_GET
 def entry_detail(request, entry_id):
     """One of the reseller's own entries, with the way to settle it if its outcome is unknown."""
-    entry = get_object_or_404(LedgerEntry, pk=entry_id, reseller=request.user)
+    entry = get_object_or_404(rows(LedgerEntry, request.reseller), pk=entry_id)
     return render(
         request,
         "messaging/activity_entry.html",
@@ -170,7 +171,7 @@ def entry_detail(request, entry_id):
 def reconcile(request, entry_id):
     """Settle an unknown outcome: `action=check` re-reads balances, `went_through` or
     `did_not_go_through` records what the reseller found out themselves."""
-    entry = get_object_or_404(LedgerEntry, pk=entry_id, reseller=request.user)
+    entry = get_object_or_404(rows(LedgerEntry, request.reseller), pk=entry_id)
     action = request.POST.get("action", "")
     if not ledger.needs_checking(entry):
         messages.info(request, _("This entry is already settled: nothing was changed."))
@@ -203,7 +204,7 @@ def reconcile(request, entry_id):
 
 def _check(request, entry):
     try:
-        finding = reconciliation.check(request, entry)
+        finding = reconciliation.check(acting.for_request(request), entry)
     except MspaceError as error:
         messages.error(
             request,

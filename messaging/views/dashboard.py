@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from messaging import balances, reads
+from accounts.tenancy import rows
+from messaging import acting, balances, reads
 from messaging.books import CLIENTS, SUB_ACCOUNTS, Book
 from messaging.csv_export import csv_response
 from messaging.models import LedgerEntry, ResellerPreferences
@@ -65,14 +66,14 @@ class LowBalanceForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def dashboard(request):
-    threshold = ResellerPreferences.low_balance_for(request.user)
+    threshold = ResellerPreferences.low_balance_for(request.reseller)
     form = LowBalanceForm(initial={"low_balance": threshold})
     if request.method == "POST":
         form = LowBalanceForm(request.POST)
         if form.is_valid():
             chosen = form.cleaned_data["low_balance"]
-            ResellerPreferences.objects.update_or_create(
-                reseller=request.user, defaults={"low_balance": chosen}
+            rows(ResellerPreferences, request.reseller).update_or_create(
+                reseller=request.reseller, defaults={"low_balance": chosen}
             )
             messages.success(
                 request,
@@ -81,7 +82,7 @@ def dashboard(request):
             )
             return redirect("messaging:dashboard")
 
-    figures = reads.dashboard(request, fresh=bool(request.GET.get("refresh")))
+    figures = reads.dashboard(acting.for_request(request), fresh=bool(request.GET.get("refresh")))
     books = [
         _book_summary(CLIENTS, figures.clients, threshold),
         _book_summary(SUB_ACCOUNTS, figures.sub_accounts, threshold),
@@ -96,7 +97,7 @@ def dashboard(request):
             "books": books,
             "threshold": threshold,
             "form": form,
-            "recent": LedgerEntry.objects.filter(reseller=request.user)[:RECENT_ENTRIES],
+            "recent": rows(LedgerEntry, request.reseller)[:RECENT_ENTRIES],
             "read_at": timezone.localtime(figures.read_at),
         },
     )
@@ -122,7 +123,9 @@ def account_list(request, book: Book):
         "not_reseller": False,
     }
     try:
-        listing = reads.account_book(request, book, fresh=bool(request.GET.get("refresh")))
+        listing = reads.account_book(
+            acting.for_request(request), book, fresh=bool(request.GET.get("refresh"))
+        )
     except NotAuthorizedError:
         context["not_reseller"] = True
         return render(request, "messaging/account_list.html", context)
@@ -133,7 +136,7 @@ def account_list(request, book: Book):
         context["not_reseller"] = True
         return render(request, "messaging/account_list.html", context)
 
-    forecasts = days_left.for_book(request.user.pk, book.slug)
+    forecasts = days_left.for_book(request.reseller.pk, book.slug)
     if sort == days_left.DAYS_LEFT_SORT:
         found = forecasts.soonest_first(listing.find(search))
     else:
@@ -146,7 +149,7 @@ def account_list(request, book: Book):
         )
         return csv_response(f"{book.slug}-{day}.csv", ("name", "balance", "days_left"), rows)
 
-    threshold = ResellerPreferences.low_balance_for(request.user)
+    threshold = ResellerPreferences.low_balance_for(request.reseller)
     top_up_url = book.top_up_url()
     history_url = reverse(f"watch:{book.history_view}")
     paginator = Paginator(found, ROWS_PER_PAGE)

@@ -1,34 +1,32 @@
 """/clients/topup/ and /subaccounts/topup/: move SMS credit; /topups/<id>/: how it went.
 
-The POST is handled in an order that keeps money safe:
-
-1. a form whose one-time key was already used shows that first outcome (a replay or a
-   double click never asks mSpace again, even if the form would now be refused);
-2. the form is checked against the balance and the list read fresh from mSpace;
-3. a top-up of an account whose last top-up is still open (pending or unknown) is refused;
-4. the key is claimed (the pending ledger row) and mSpace is asked exactly once;
-5. the answer is a 303 redirect to the outcome page (POST/redirect/GET).
+A POST goes through the one submit step (`messaging.submit`): a used one-time key shows its
+first outcome, the form is checked against balances read fresh from mSpace, an open top-up
+of the same account stops it, and mSpace is asked exactly once; a carried-out top-up is
+answered with a 303 to its outcome page (POST/redirect/GET).
 """
 
-import uuid
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.tenancy import rows
 from billing.topup import TopUpPayment
-from messaging import large_topup, ledger, picker, topups
+from messaging import acting, large_topup, ledger, picker, submit, topups
 from messaging.balances import after
 from messaging.books import BOOK_FOR_KIND
+from messaging.forms.onetime import posted_key
 from messaging.forms.topup import TopUpForm, parse_amount
 from messaging.models import LedgerEntry
 from messaging.mspace import MspaceError, NotAuthorizedError
 from messaging.number_words import in_words
 from messaging.reads import AccountBook
+from messaging.views.outcomes import see_outcome
 
 _EXPIRED = gettext_lazy(
     "This form had already been used. It has been refreshed: please check it and send it again."
@@ -42,111 +40,85 @@ def top_up(request, book):
     if request.method == "POST":
         return _post(request, book)
     try:
-        balances = topups.read_balances(request, book, fresh=False)
+        balances = topups.read_balances(acting.for_request(request), book, fresh=False)
     except MspaceError as error:
         return _unreadable(request, book, error)
-    wanted = request.GET.get("name", "")
     search = request.GET.get("q", "")
-    if not wanted and search:
-        # A search that finds exactly one account has chosen it.
-        matches = picker.choices_for(_listing(balances), search=search)
-        if matches.found == 1:
-            wanted = matches.options[0].name
+    wanted = request.GET.get("name", "") or _only_match(balances, search)
     known = balances.of(wanted) is not None
     # `?amount_paid=` previews a top-up by amount paid (billing), as `?noofsms=` does.
     query = request.GET if "amount_paid" in request.GET else None
-    payment = TopUpPayment(request.user, book, query)
+    payment = TopUpPayment(request.reseller, book, query)
     typed = payment.data_with_sms(request.GET).get("noofsms", "")[:40]
+    initial = {"name": wanted if known else "", "noofsms": typed}
     form = TopUpForm(
-        book=book,
-        accounts=balances.accounts,
-        balance=balances.reseller,
-        initial={"name": wanted if known else "", "noofsms": typed},
+        book=book, accounts=balances.accounts, balance=balances.reseller, initial=initial
     )
+    amount, not_in_list = _previewable(typed, balances.reseller), "" if known else wanted
     return _page(
         request,
         book,
         form,
         balances,
-        chosen=wanted if known else "",
-        amount=_previewable(typed, balances.reseller),
-        not_in_list=wanted if wanted and not known else "",
+        wanted,
+        amount=amount,
+        not_in_list=not_in_list,
         payment=payment,
         search=search,
     )
 
 
 def _post(request, book):
-    key = _posted_key(request)
-    if key is not None and (first := ledger.find_claimed(request.user, key)):
-        return _see(first)
+    acting_now, checked = acting.for_request(request), {}
 
-    try:
-        balances = topups.read_balances(request, book, fresh=True)
-    except MspaceError as error:
-        # Nothing can be checked, so nothing is sent and no row is written.
-        return _unreadable(request, book, error, posted=True)
-    payment = TopUpPayment(request.user, book, request.POST)
-    form = TopUpForm(
-        payment.data_with_sms(request.POST),
-        book=book,
-        accounts=balances.accounts,
-        balance=balances.reseller,
-    )
-    open_entry = None
-    if form.is_valid() & payment.is_valid():  # `&`: both forms show their errors at once
+    def check():
+        balances = checked["balances"] = topups.read_balances(acting_now, book, fresh=True)
+        payment = checked["payment"] = TopUpPayment(request.reseller, book, request.POST)
+        form = checked["form"] = TopUpForm(
+            payment.data_with_sms(request.POST),
+            book=book,
+            accounts=balances.accounts,
+            balance=balances.reseller,
+        )
+        if not (form.is_valid() & payment.is_valid()):  # `&`: both forms show their errors
+            return None
         name, amount = form.cleaned_data["name"], form.cleaned_data["noofsms"]
-        open_entry = topups.unsettled(request.user, book, name)
-        if (
-            open_entry is None
-            and large_topup.is_large(amount, balances.reseller)
-            and not large_topup.is_confirmed(request.POST, amount)
-        ):
-            # Nothing claimed, nothing sent: the same key goes on to the confirmation.
-            return _confirmation(request, book, form, balances, payment)
-        if open_entry is None:
-            payment.promise(form_key=form.cleaned_data["form_key"], name=name, sms=amount)
-            try:
-                entry = topups.top_up(
-                    request,
-                    book,
-                    form_key=form.cleaned_data["form_key"],
-                    name=name,
-                    amount=amount,
-                    balance_before=balances.reseller,
-                    target_balance_before=form.target_balance(),
-                )
-            except ledger.AlreadyClaimed as claimed:
-                if claimed.entry is not None:
-                    return _see(claimed.entry)
-                form = _rekeyed(form, balances, [_EXPIRED])
-            except ledger.UnsettledTopUp as busy:
-                open_entry = busy.entry
-            else:
-                payment.settle(entry)
-                return _see(entry)
-        if open_entry is not None:
-            form.add_error(
-                "name",
-                _("Settle the last top-up of this %(singular)s first (see above).")
-                % {"singular": book.singular},
-            )
+        return topups.intent(
+            book,
+            name=name,
+            amount=amount,
+            balance_before=balances.reseller,
+            target_balance_before=form.target_balance(),
+            confirm_first=large_topup.is_large(amount, balances.reseller)
+            and not large_topup.is_confirmed(request.POST, amount),
+            payment=payment,
+        )
 
-    # A copy of this same form, sent at the same moment, may have claimed the key while this
-    # one was being checked: the reseller sees that outcome, not a refusal of its twin.
-    if key is not None and (first := ledger.find_claimed(request.user, key)):
-        return _see(first)
-    if "form_key" in form.errors:
-        form = _rekeyed(form, balances, form.errors["form_key"])
-    chosen = form.data.get("name", "")
+    outcome = submit.submit(acting_now, posted_key(request.POST), check)
+    if outcome.carried_out:
+        return see_outcome("messaging:topup_outcome", outcome.entry)
+    if outcome.unreadable:  # nothing could be checked, so nothing was sent
+        return _unreadable(request, book, outcome.unreadable, posted=True)
+    form, balances, payment = checked["form"], checked["balances"], checked["payment"]
+    if outcome.to_confirm:  # nothing claimed, nothing sent: the same key goes on
+        return _confirmation(request, book, form, balances, payment)
+    if outcome.busy:
+        form.add_error(
+            "name",
+            _("Settle the last top-up of this %(singular)s first (see above).")
+            % {"singular": book.singular},
+        )
+    if outcome.key_used_elsewhere or "form_key" in form.errors:
+        form = form.rekeyed(form.errors.get("form_key") or [_EXPIRED])
+    chosen, amount = form.data.get("name", ""), form.cleaned_data.get("noofsms")
     return _page(
         request,
         book,
         form,
         balances,
-        chosen=chosen if balances.of(chosen) is not None else "",
-        amount=form.cleaned_data.get("noofsms"),
-        open_entry=open_entry,
+        chosen,
+        amount=amount,
+        open_entry=outcome.busy,
         payment=payment,
     )
 
@@ -156,10 +128,7 @@ def _post(request, book):
 def outcome(request, entry_id):
     """One top-up as the ledger has it, in the reseller's words: their own, or 404."""
     entry = get_object_or_404(
-        LedgerEntry,
-        pk=entry_id,
-        reseller=request.user,
-        kind__in=list(BOOK_FOR_KIND),
+        rows(LedgerEntry, request.reseller), pk=entry_id, kind__in=list(BOOK_FOR_KIND)
     )
     book = BOOK_FOR_KIND[entry.kind]
     context = {
@@ -176,38 +145,13 @@ def outcome(request, entry_id):
         # Balances as they are now. Any ledger change made older copies stale, so a
         # settled top-up is never shown next to the balances from before it.
         try:
-            balances = topups.read_balances(request, book, fresh=False)
+            balances = topups.read_balances(acting.for_request(request), book, fresh=False)
         except MspaceError as error:
             context["balance_error"] = error
         else:
             context["balance_now"] = balances.reseller
             context["target_balance_now"] = balances.of(entry.target)
     return render(request, "messaging/topup_outcome.html", context)
-
-
-def _see(entry):
-    # 303: whatever the browser posted, it now GETs the outcome (POST/redirect/GET).
-    response = redirect("messaging:topup_outcome", entry_id=entry.pk)
-    response.status_code = 303
-    return response
-
-
-def _posted_key(request) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(request.POST.get("form_key", "")))
-    except ValueError:
-        return None
-
-
-def _rekeyed(form, balances, problems):
-    """`form` as posted, checked again under a new one-time key, saying why it was not sent."""
-    data = form.data.copy()
-    data["form_key"] = str(uuid.uuid4())
-    rekeyed = TopUpForm(data, book=form.book, accounts=balances.accounts, balance=balances.reseller)
-    rekeyed.is_valid()
-    for problem in problems:
-        rekeyed.add_error(None, problem)
-    return rekeyed
 
 
 def _previewable(typed: str, balance: int) -> int | None:
@@ -219,6 +163,14 @@ def _previewable(typed: str, balance: int) -> int | None:
     return amount if amount <= balance else None
 
 
+def _only_match(balances, search: str) -> str:
+    """The one account a search finds (a search that finds exactly one has chosen it)."""
+    if not search:
+        return ""
+    matches = picker.choices_for(_listing(balances), search=search)
+    return matches.options[0].name if matches.found == 1 else ""
+
+
 def _listing(balances) -> AccountBook:
     return balances.listing if balances.listing is not None else AccountBook(balances.accounts)
 
@@ -228,15 +180,17 @@ def _page(
     book,
     form,
     balances,
+    chosen,
     *,
-    chosen="",
     amount=None,
     not_in_list="",
     open_entry=None,
     payment=None,
     search="",
 ):
+    """The form page; `chosen` is the account picked, if it is in the list."""
     target_balance = balances.of(chosen) if chosen else None
+    chosen = chosen if target_balance is not None else ""
     return render(
         request,
         "messaging/topup.html",

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from django import template
 from django.urls import reverse
 
+from accounts.tenancy import rows
 from watch import forecast, lists, service, words
 from watch.models import WatchedAccount, WatchEvent, WatchRound
 
@@ -23,16 +24,16 @@ def history_url(book: str, name: str = "") -> str:
 
 
 @register.inclusion_tag("watch/_dashboard.html")
-def watch_on_dashboard(user):
+def watch_on_dashboard(reseller):
     """Running out within 7 days, the own balance's days left, and whether watch is on or
     was stopped by mSpace (told here once, until watch is turned on again)."""
-    watching = service.is_watching(user)
-    latest_event = WatchEvent.objects.filter(reseller=user).first()
+    watching = service.is_watching(reseller)
+    latest_event = rows(WatchEvent, reseller).first()
     running_out = []
     running_out_count = 0
     for book in ("clients", "subaccounts"):
         # The same cached forecasts as the lists: a 10,000-client book costs one query here.
-        forecasts = lists.for_book(user.pk, book)
+        forecasts = lists.for_book(reseller.pk, book)
         running_out_count += len(forecasts.running_out_names)
         for name in forecasts.running_out_names[:RUNNING_OUT_SHOWN]:
             running_out.append(
@@ -44,8 +45,8 @@ def watch_on_dashboard(user):
                 }
             )
     running_out.sort(key=lambda row: row["days_left"])
-    own = WatchedAccount.objects.filter(reseller=user, book=WatchedAccount.Book.OWN).first()
-    last_round = WatchRound.objects.filter(reseller=user, source=WatchRound.Source.WORKER).first()
+    own = rows(WatchedAccount, reseller).filter(book=WatchedAccount.Book.OWN).first()
+    last_round = rows(WatchRound, reseller).filter(source=WatchRound.Source.WORKER).first()
     return {
         "watching": watching,
         "stopped_by_mspace": latest_event
@@ -61,8 +62,8 @@ def watch_on_dashboard(user):
 
 
 @register.inclusion_tag("watch/_activity.html")
-def watch_events(user):
-    return {"events": WatchEvent.objects.filter(reseller=user)[:50]}
+def watch_events(reseller):
+    return {"events": rows(WatchEvent, reseller)[:50]}
 
 
 @register.filter

@@ -52,7 +52,7 @@ class Command(BaseCommand):
                     for cell in (
                         f"#{entry.pk}",
                         made,
-                        entry.reseller.get_username(),
+                        entry.reseller.username,
                         entry.get_kind_display(),
                         entry.target,
                         entry.amount,
@@ -78,7 +78,7 @@ class Command(BaseCommand):
         if source is None:
             return False
         try:
-            finding = reconcile.check_with_client(source.client(), entry, who="reconcile_unknown")
+            finding = reconcile.check(source.acting("reconcile_unknown"), entry)
         except (MspaceError, StandingCredentialSource.Unreadable) as error:
             log.warning("could not check ledger entry #%s: %s", entry.pk, error)
             return False

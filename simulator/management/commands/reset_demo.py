@@ -1,9 +1,10 @@
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from accounts.models import Reseller
+from accounts.tenancy import rows
 from billing.models import Payment, Sale
 from messaging.models import LedgerEntry, ResellerPreferences
 from simulator import seed
@@ -26,12 +27,14 @@ class Command(BaseCommand):
             usernames = list(
                 SimAccount.objects.filter(parent__isnull=True).values_list("username", flat=True)
             )
-            users = get_user_model().objects.filter(username__in=usernames)
-            # A top-up's sale and payments (issue 19) protect its ledger row: they go first.
-            Payment.objects.filter(reseller__in=users).delete()
-            Sale.objects.filter(reseller__in=users).delete()
-            entries, _ = LedgerEntry.objects.filter(reseller__in=users).delete()
-            ResellerPreferences.objects.filter(reseller__in=users).delete()
+            entries = 0
+            for username in usernames:
+                reseller = Reseller.of_username(username)
+                # A top-up's sale and payments (issue 19) protect its ledger row: they go first.
+                rows(Payment, reseller).delete()
+                rows(Sale, reseller).delete()
+                entries += rows(LedgerEntry, reseller).delete()[0]
+                rows(ResellerPreferences, reseller).delete()
             # Everyone logged in to the demo starts again at the login page.
             Session.objects.all().delete()
             seed.reset()
