@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from simulator import faults
 from simulator.seed import make_account
+from tests.topup_helpers import user
 from tests.watch_helpers import set_balance, set_own_balance, start_watching
 from watch import rounds
 from watch.models import (
@@ -254,8 +255,9 @@ def test_a_rounds_trouble_is_stored_in_english_and_read_in_the_readers_language(
 
     trouble = WatchRound.objects.exclude(problem="").get().problem
     assert trouble.startswith("Clients: mSpace answered with an error (HTTP 500).")
-    LanguageChoice.objects.create(user=bob, language="sw")
-    LanguageChoice.objects.create(user=alice, language="sw")
+    # A language is a person's choice (their Django user), not the tenant's.
+    LanguageChoice.objects.create(user=user(bob.username), language="sw")
+    LanguageChoice.objects.create(user=user(alice.username), language="sw")
     client.post("/accounts/login/", {"username": "bob", "password": "changed-elsewhere"})
     stopped = client.get("/").content.decode()
     assert "mSpace ilikataa nenosiri lililohifadhiwa" in stopped

@@ -75,8 +75,13 @@ def account(owner, name) -> SimAccount:
 
 
 def user(username):
-    """The site's own user for a reseller (as logging in would create it)."""
-    return get_user_model().objects.get_or_create(username=username)[0]
+    """The site's own user for a reseller (as logging in would create it: no local password,
+    mSpace decides)."""
+    person, created = get_user_model().objects.get_or_create(username=username)
+    if created:
+        person.set_unusable_password()
+        person.save(update_fields=["password"])
+    return person
 
 
 def tenant(username) -> Reseller:
