@@ -395,7 +395,8 @@ def test_an_unreadable_balance_sends_nothing_and_says_why(alice_client, kind):
 def test_each_gateway_fault_settles_the_entry_honestly(
     alice_client, settings, kind, status, reached_mspace
 ):
-    settings.MSPACE_TIMEOUT = 0.2  # "hang" waits this long, no more
+    if kind == "hang":  # "hang" waits this long, no more; the rest keep it (a busy machine)
+        settings.MSPACE_TIMEOUT = 0.2
     data = a_send(alice_client)
     faults.inject("sendtext", kind)
 
