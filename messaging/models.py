@@ -61,12 +61,17 @@ class LedgerEntry(models.Model):
         CLIENT_TOP_UP = "client_topup", _("client top-up")
         SUB_ACCOUNT_TOP_UP = "subaccount_topup", _("sub-account top-up")
         TEST_SMS = "test_sms", _("test SMS")
+        # Sent by the worker with the standing credential (alerts/); costs credit like a test SMS.
+        ALERT_SMS = "alert_sms", _("alert SMS")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
         SUCCEEDED = "succeeded", _("succeeded")
         FAILED = "failed", _("failed")
         UNKNOWN = "unknown", _("unknown")
+
+    # Messages sent (they cost their parts), as opposed to credit moved to an account.
+    SMS_KINDS = (Kind.TEST_SMS, Kind.ALERT_SMS)
 
     # Whose money: the tenant. Who acted: a person (None for background work, which names
     # itself in `actor_name`); the name stays when the person is deleted.
@@ -118,7 +123,8 @@ class LedgerEntry(models.Model):
             # only works while nothing else of ours moves credit to that account meanwhile.
             models.UniqueConstraint(
                 fields=["reseller", "kind", "target"],
-                condition=models.Q(status__in=["pending", "unknown"]) & ~models.Q(kind="test_sms"),
+                condition=models.Q(status__in=["pending", "unknown"])
+                & ~models.Q(kind__in=["test_sms", "alert_sms"]),
                 name="ledger_one_open_top_up_per_account",
             ),
         ]
@@ -143,7 +149,7 @@ class LedgerEntry(models.Model):
 
     @property
     def is_top_up(self):
-        return self.kind != self.Kind.TEST_SMS
+        return self.kind not in self.SMS_KINDS
 
     @property
     def sms_moved(self) -> int | None:

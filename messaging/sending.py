@@ -67,6 +67,40 @@ def send_test_sms(acting, sms: OutgoingSms, *, form_key, balance_before) -> subm
     return submit.carry_out(acting, form_key, intent(sms, balance_before=balance_before))
 
 
+def send_alert_sms(acting, sms: OutgoingSms, *, form_key) -> submit.Outcome:
+    """Send an alert SMS (alerts/) for `acting.reseller` once, through the one submit step like
+    a test SMS: `acting` is background work on the reseller's consented standing credential
+    (`watch.source.StandingCredentialSource.acting`), the ledger row (kind `alert SMS`) is
+    written under `form_key` before mSpace is asked, and the entry comes back succeeded,
+    failed or unknown. Nothing retries it; a key used before gives back that first entry and
+    mSpace is not asked again. Raises the source's `Unreadable` (no row written) when the
+    stored password cannot be opened."""
+    alert_intent = submit.Intent(
+        kind=LedgerEntry.Kind.ALERT_SMS,
+        target=sms.recipient,
+        amount=sms.parts,
+        method=methods.SEND_TEXT,
+        args=(sms.sender_id, sms.recipient, sms.message),
+        details={"sender_id": sms.sender_id, "message": sms.message},
+        explain=lambda error: _explained_alert_refusal(error, sms),
+        describe=_accepted,
+    )
+    return submit.carry_out(acting, form_key, alert_intent)
+
+
+def _explained_alert_refusal(error: MspaceError, sms: OutgoingSms) -> str:
+    if isinstance(error, AuthenticationError):
+        return _("%(reason)s Turn keep watch on again with your current mSpace password.") % {
+            "reason": said(error.message)
+        }
+    if isinstance(error, InsufficientBalanceError):
+        return _("%(reason)s This alert costs %(parts)s SMS: buy more credit from mSpace.") % {
+            "reason": said(error.message),
+            "parts": sms.parts,
+        }
+    return _explained_refusal(error, sms, None)
+
+
 def _accepted(answer: SendResult) -> str:
     if not answer.response_time:
         return _("mSpace accepted it.")

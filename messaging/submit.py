@@ -50,7 +50,7 @@ class Intent:
     def one_open_per_target(self) -> bool:
         # An unknown top-up is settled by comparing the account's balance with the one before
         # it, which only works while nothing else of ours moves credit to that account.
-        return self.kind != LedgerEntry.Kind.TEST_SMS
+        return self.kind not in LedgerEntry.SMS_KINDS
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,21 @@ REDIS_URL = _read(
 )
 
 
+# E-mail (alerts, the alert address's confirmation link): one URL, e.g.
+# smtp+tls://user:password@smtp.example.com:587, or consolemail:// (the default: messages are
+# printed to the console, which is what `make run` wants).
+try:
+    globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
+except (ValueError, KeyError, environ.ImproperlyConfigured) as exc:
+    raise ImproperlyConfigured(
+        "EMAIL_URL must be an e-mail URL such as smtp+tls://user:password@host:587 or "
+        "consolemail://, but it could not be read."
+    ) from exc
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="alerts@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A mail server that does not answer must not hold a worker for ever.
+EMAIL_TIMEOUT = 10
+
 # --- Django -----------------------------------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -183,6 +198,7 @@ INSTALLED_APPS = [
     "simulator",
     "huey.contrib.djhuey",
     "watch",
+    "alerts",
 ]
 
 MIDDLEWARE = [

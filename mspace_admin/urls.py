@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("language/", include("languages.urls")),
     path("", include("watch.urls")),
+    path("", include("alerts.urls")),
     path("", include("messaging.urls")),
     path("", include("billing.urls")),
 ]

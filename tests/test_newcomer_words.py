@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 
+from alerts.models import Alert
 from billing.models import Sale
 from messaging.models import LedgerEntry
 from simulator.models import SimAccount
@@ -71,6 +72,24 @@ def test_resetting_the_demo_puts_balances_and_activity_back_as_they_were_first()
     assert SimAccount.objects.get(username="demo", parent=None).balance == 24_500
     assert LedgerEntry.objects.filter(reseller__username="demo").count() == 1
     assert Sale.objects.filter(reseller__username="demo").count() == 1  # issue 19's sale
+    alert_sms = LedgerEntry.objects.create(
+        reseller=LedgerEntry.objects.first().reseller,
+        kind="alert_sms",
+        target="254711000111",
+        amount=1,
+        status="succeeded",
+    )
+    Alert.objects.create(  # an alert SMS (issue 17) protects its ledger row
+        reseller=alert_sms.reseller,
+        created_at=alert_sms.created_at,
+        channel="sms",
+        audience="reseller",
+        recipient="254711000111",
+        text="Low SMS",
+        status="sent",
+        send_after=alert_sms.created_at,
+        ledger_entry=alert_sms,
+    )
 
     out = io.StringIO()
     call_command("reset_demo", stdout=out)
@@ -78,6 +97,7 @@ def test_resetting_the_demo_puts_balances_and_activity_back_as_they_were_first()
     assert SimAccount.objects.get(username="demo", parent=None).balance == 25_000
     assert LedgerEntry.objects.filter(reseller__username="demo").count() == 0
     assert Sale.objects.filter(reseller__username="demo").count() == 0
+    assert not Alert.objects.exists()
     assert "log in as demo / demo (25,000 SMS)" in out.getvalue()
     assert demo.get("/").status_code == 302  # logged out: the session is gone
 

@@ -4,6 +4,7 @@ Every query starts from the reseller's own rows (`accounts.tenancy.rows`), so an
 reseller's entry is a 404 whatever its number, and never part of a page or a CSV.
 """
 
+import heapq
 from urllib.parse import urlencode
 
 from django import forms
@@ -24,6 +25,7 @@ from messaging.forms.words import in_own_words
 from messaging.gateway_words import said
 from messaging.models import LedgerEntry
 from messaging.mspace import MspaceError
+from messaging.signals import activity_rows
 
 ROWS_PER_PAGE = 50
 # SPEC §4's columns first, in their order; what was added later comes after them.
@@ -120,7 +122,8 @@ def activity(request):
     entries = filters.filter(own).order_by("-created_at", "-id")
     if request.GET.get("format") == "csv":
         day = timezone.localdate().isoformat()
-        return csv_response(f"activity-{day}.csv", CSV_COLUMNS, _csv_rows(entries))
+        lines = _csv_rows_with_others(request.reseller, filters, entries)
+        return csv_response(f"activity-{day}.csv", CSV_COLUMNS, lines)
 
     paginator = Paginator(entries, ROWS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
@@ -220,20 +223,36 @@ def _check(request, entry):
         messages.warning(request, _("Still not settled: %(note)s") % {"note": finding.note})
 
 
+def _csv_rows_with_others(reseller, filters, entries):
+    """The ledger's rows and other apps' (`activity_rows`), merged newest first."""
+    filters.is_valid()  # a nonsense filter is left out, as on the page
+    chosen = filters.cleaned_data
+    others = [
+        theirs
+        for _receiver, theirs in activity_rows.send(LedgerEntry, reseller=reseller, chosen=chosen)
+    ]
+    ledger_rows = ((entry.created_at, row) for entry, row in _csv_rows(entries))
+    merged = heapq.merge(ledger_rows, *others, key=lambda pair: pair[0], reverse=True)
+    return (row for _at, row in merged)
+
+
 def _csv_rows(entries):
     # The CSV is read by spreadsheets and scripts: its `kind` keeps SPEC's English words
     # ("client top-up") whatever language the page is in.
     with translation.override("en"):
         for entry in entries.iterator(chunk_size=2000):
             yield (
-                timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
-                entry.get_kind_display(),
-                entry.target,
-                entry.amount,
-                entry.status,
-                " ".join(part for part in (entry.detail, entry.reconcile_note) if part),
-                entry.message_id,
-                entry.sender_id,
-                entry.message,
-                entry.balance_after,
+                entry,
+                (
+                    timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
+                    entry.get_kind_display(),
+                    entry.target,
+                    entry.amount,
+                    entry.status,
+                    " ".join(part for part in (entry.detail, entry.reconcile_note) if part),
+                    entry.message_id,
+                    entry.sender_id,
+                    entry.message,
+                    entry.balance_after,
+                ),
             )

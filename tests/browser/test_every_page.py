@@ -18,7 +18,7 @@ from tests.browser.conftest import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PAGES_WALKED = 17
+PAGES_WALKED = 20
 
 # Elements that scroll sideways inside the page: a wide table in a scrolling box fits the
 # document but still makes a phone user swipe sideways to read it.
@@ -87,6 +87,14 @@ def walk_logged_in_pages(page):
     yield "activity"
     page.get_by_role("link", name=re.compile(r"^Details of the client top-up to Kampala")).click()
     yield "activity entry"
+
+    nav.get_by_role("link", name="Alerts").click()
+    yield "alerts"
+    page.get_by_label("Your phone").fill("12")
+    submit(page, "Save alert rules")
+    yield "alerts with errors"
+    page.goto("/clients/history/?name=Kampala+Boda+Riders")
+    yield "client page with its contact"
 
     faults.inject("*", "http500")
     page.goto("/?refresh=1")

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from accounts.models import Reseller
 from accounts.tenancy import rows
+from alerts.models import AccountContact, Alert, AlertSettings, AlertState
 from billing.models import Payment, Sale
 from messaging.models import LedgerEntry, ResellerPreferences
 from simulator import seed
@@ -33,6 +34,9 @@ class Command(BaseCommand):
                 # A top-up's sale and payments (issue 19) protect its ledger row: they go first.
                 rows(Payment, reseller).delete()
                 rows(Sale, reseller).delete()
+                # So do alert SMS (issue 17); alerts, their rules and contacts go with the activity.
+                for alert_rows in (Alert, AlertState, AccountContact, AlertSettings):
+                    rows(alert_rows, reseller).delete()
                 entries += rows(LedgerEntry, reseller).delete()[0]
                 rows(ResellerPreferences, reseller).delete()
             # Everyone logged in to the demo starts again at the login page.
