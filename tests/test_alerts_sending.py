@@ -42,6 +42,12 @@ def test_a_client_falling_below_gets_one_email_and_one_sms_then_nothing_while_it
         sms.message_id,
     )
     assert "Jinja Fish 60 SMS" in entry.message
+    # Whose money: alice's tenant; who acted: the worker, on her standing credential.
+    assert (entry.reseller, entry.actor, entry.actor_name) == (
+        watching_alice,
+        None,
+        "the alerts worker",
+    )
     assert Alert.objects.get(channel="sms").ledger_entry == entry
 
     for balance in (50, 40, 10):  # still low, round after round
