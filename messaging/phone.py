@@ -18,7 +18,7 @@ from babel import Locale, UnknownLocaleError
 from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from phonenumbers import PhoneNumberType, ValidationResult, geocoder
+from phonenumbers import PhoneNumberType, ValidationResult
 
 # Written around and inside numbers; never part of one.
 _SEPARATORS = re.compile(r"[\s\-.()]+")
@@ -207,18 +207,21 @@ def _place(country_code: int) -> str | None:
     example = phonenumbers.example_number(region) if region != "ZZ" else None
     if example is None:
         return None
-    return f"+{country_code} ({_country_name(region, example)})"
+    return f"+{country_code} ({_country_name(region)})"
 
 
-def _country_name(region: str, example) -> str:
-    # In the page's language, from Babel's CLDR data (phonenumbers names countries in
-    # English only); its English name if the language does not name this country.
-    try:
-        names = Locale.parse(translation.to_locale(translation.get_language() or "en"))
-        name = names.territories.get(region)
-    except (ValueError, UnknownLocaleError):
-        name = None
-    return name or geocoder.country_name_for_number(example, "en")
+def _country_name(region: str) -> str:
+    # In the page's language, from Babel's CLDR data; its English name if the language does
+    # not name this country. (Not phonenumbers' geocoder: importing it loads every number
+    # prefix's place name, ~100 MB in each worker, to name a country.)
+    for language in (translation.get_language() or "en", "en"):
+        try:
+            name = Locale.parse(translation.to_locale(language)).territories.get(region)
+        except (ValueError, UnknownLocaleError):
+            name = None
+        if name:
+            return name
+    return region
 
 
 def _no_such_country(digits: str) -> str:

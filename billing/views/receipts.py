@@ -8,7 +8,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from accounts.tenancy import rows
-from billing import pdf, receipts, sales
+from billing import receipts, sales
 from billing.views import tenant
 from messaging.models import LedgerEntry
 
@@ -38,6 +38,9 @@ def receipt_page(request, entry_id):
 @require_GET
 def receipt_pdf(request, entry_id):
     receipt = receipt_of(request, entry_id)
+    # fpdf2 and its fonts cost a worker ~20 MB: loaded once a PDF is asked for, not at start.
+    from billing import pdf
+
     response = HttpResponse(pdf.receipt_pdf(receipt), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, receipt.filename)
     return response

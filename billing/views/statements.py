@@ -15,7 +15,7 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
-from billing import pdf, sales, statements
+from billing import sales, statements
 from billing.csv_rows import STATEMENT_HEADER, statement_rows
 from billing.prices import profile_to_read
 from billing.views import tenant
@@ -83,6 +83,9 @@ def statements_zip(request, book):
 
 
 def _pdf(reseller, found):
+    # fpdf2 and its fonts cost a worker ~20 MB: loaded once a PDF is asked for, not at start.
+    from billing import pdf
+
     profile = profile_to_read(reseller)
     return pdf.statement_pdf(
         found,
