@@ -2,7 +2,8 @@
 
 An alert SMS that reached the ledger is already there as its `alert SMS` row; every other
 alert (e-mails, SMS held for quiet hours or not sent at all) is added here, in the CSV's
-columns and its four statuses (held or waiting is `pending`, sent is `succeeded`).
+columns and its four statuses (held or waiting is `pending`, sent is `succeeded`); their
+`source` is `rule` (the reseller's alert rules made them), as for an alert SMS's ledger row.
 """
 
 from django.dispatch import receiver
@@ -67,5 +68,6 @@ def _rows(alerts):
                 alert.sender_id,
                 alert.text,
                 "",
+                "rule",  # source: made by the reseller's alert rules
             ),
         )

@@ -156,6 +156,10 @@ HISTORY_DAYS = _read(
 )
 # How many resellers one watch round reads at once: each waits on mSpace, not on the CPU.
 WATCH_RESELLERS_AT_ONCE = 4
+# Bulk top-ups and refills (batches/): how many top-up calls one batch makes at once.
+BULK_CONCURRENCY = _read(
+    "BULK_CONCURRENCY", int, 4, check=lambda n: 1 <= n <= 16, expected="a whole number from 1 to 16"
+)
 REDIS_URL = _read(
     "REDIS_URL",
     str,
@@ -199,6 +203,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "watch",
     "alerts",
+    "batches",
 ]
 
 MIDDLEWARE = [
@@ -282,7 +287,8 @@ HUEY = {
     "immediate": False,
     "results": False,
     # flush_locks: a worker killed mid-round must not leave the round lock held for ever.
-    "consumer": {"workers": 1, "worker_type": "thread", "periodic": True, "flush_locks": True},
+    # Two workers: a bulk top-up running for minutes must not hold up the next watch round.
+    "consumer": {"workers": 2, "worker_type": "thread", "periodic": True, "flush_locks": True},
 }
 if REDIS_URL:
     HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})

@@ -17,6 +17,7 @@ urlpatterns = [
     path("language/", include("languages.urls")),
     path("", include("watch.urls")),
     path("", include("alerts.urls")),
+    path("", include("batches.urls")),
     path("", include("messaging.urls")),
     path("", include("billing.urls")),
 ]

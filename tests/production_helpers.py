@@ -138,6 +138,16 @@ class Processes:
         pytest.fail(f"{name} did not answer {url} in {START_SECONDS} s:\n{self.log(name)[-3000:]}")
 
 
+def wait_for(condition, what: str, seconds: float = 30) -> None:
+    """Until `condition()` is true; fails saying `what` was waited for after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    pytest.fail(f"waited {seconds} s for: {what}")
+
+
 def listening_socket() -> tuple[socket.socket, str]:
     """A socket already bound to a free port and listening, and its http:// address.
 
@@ -213,19 +223,27 @@ class Shape:
         for name, url in self.nodes.items():
             self.processes.wait_until_answering(f"node-{name}", f"{url}/healthz")
 
-    def manage(self, *command) -> subprocess.CompletedProcess:
-        """`manage.py` as an operator runs it on a node, against the same database."""
-        environment = production_environment(
+    def start_worker(self, name: str = "worker"):
+        """`manage.py run_huey`, as the worker unit runs it, on the same database."""
+        argv = [sys.executable, "manage.py", "run_huey"]
+        return self.processes.start(name, argv, self._on_the_node())
+
+    def _on_the_node(self) -> dict[str, str]:
+        """The environment of an operator's command run on a node, against the same database."""
+        return production_environment(
             SECRET_KEY=self.secret,
             WATCH_KEYS=self.watch_keys,
             DATABASE_URL=database_url(),
             MSPACE_BASE_URL=f"{self.gateway}{SIMULATOR_PATH}",
             TRUSTED_PROXY_COUNT="0",  # run on the node itself, with no proxy in front
         )
+
+    def manage(self, *command) -> subprocess.CompletedProcess:
+        """`manage.py` as an operator runs it on a node, against the same database."""
         return subprocess.run(
             [sys.executable, "manage.py", *command],
             cwd=REPO,
-            env=environment,
+            env=self._on_the_node(),
             capture_output=True,
             text=True,
             timeout=120,

@@ -26,6 +26,7 @@ HEADER = [
     "sender_id",
     "message",
     "balance_after",
+    "source",
 ]
 
 
@@ -179,6 +180,7 @@ def test_the_csv_has_the_documented_columns_and_values(alice_client, ledgers):
     assert failed[1] == "client top-up" and failed[4] == "failed"
     assert failed[5] == "mSpace refused: your balance is too low for this top-up. No SMS moved."
     assert client[3] == "500"
+    assert {row[10] for row in rows[1:]} == {"form"}  # all four sent from a form
     made = LedgerEntry.objects.get(pk=ledgers[0].pk).created_at
     assert client[0] == timezone.localtime(made).isoformat(timespec="seconds")
     assert client[0].endswith("+03:00")  # Nairobi time, as the reseller lives it
@@ -466,8 +468,21 @@ def test_the_csv_gains_sender_id_message_and_balance_after(alice_client, alice):
     rows = rows_of(alice_client.get("/activity/", {"format": "csv"}))
 
     assert rows[0][:7] == ["time", "kind", "target", "amount", "status", "detail", "message_id"]
-    assert rows[0][7:] == ["sender_id", "message", "balance_after"]
-    assert rows[1][7:] == ["ALICESHOP", "Habari, Café Ngong’ Road", "4999"]
+    assert rows[0][7:] == ["sender_id", "message", "balance_after", "source"]
+    assert rows[1][7:] == ["ALICESHOP", "Habari, Café Ngong’ Road", "4999", "form"]
+
+
+def test_an_alert_sms_says_its_source_is_a_rule_and_source_is_the_last_column(alice_client):
+    entry(tenant("alice"), kind=Kind.ALERT_SMS, target="254712345678", amount=1)
+    entry(tenant("alice"), kind=Kind.CLIENT_TOP_UP, target="Jinja Fish", amount=5)
+
+    rows = rows_of(alice_client.get("/activity/", {"format": "csv"}))
+
+    assert rows[0][-1] == "source"
+    assert {(row[1], row[-1]) for row in rows[1:]} == {
+        ("alert SMS", "rule"),  # made by the reseller's alert rules, not a form
+        ("client top-up", "form"),
+    }
 
 
 def listed_targets_from(html):

@@ -7,7 +7,6 @@ what reached mSpace. Runs in `make test-postgres`.
 
 import datetime
 import threading
-import time
 
 import pytest
 from django.db.models import F
@@ -17,6 +16,7 @@ from simulator import faults
 from simulator.models import SimCall
 from simulator.seed import make_account
 from tests.production_browser import Browser, at_once
+from tests.production_helpers import wait_for
 from tests.topup_helpers import account, reseller
 from watch.models import StandingCredential
 
@@ -164,7 +164,7 @@ def test_a_node_killed_mid_top_up_loses_nothing_and_never_calls_twice(nodes, ami
         target=lambda: _ignore_errors(lambda: amina.tab().post(f"{a}{TOP_UP}", top_up)),
         daemon=True,
     ).start()
-    _wait_for(lambda: calls("resellerclienttopup").exists(), "the call reached mSpace")
+    wait_for(lambda: calls("resellerclienttopup").exists(), "the call reached mSpace")
 
     nodes.processes.kill("node-a")
 
@@ -206,12 +206,3 @@ def _ignore_errors(call):
         call()
     except Exception:  # the node is killed under this request: its answer never comes
         return
-
-
-def _wait_for(condition, what, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"waited {seconds} s for: {what}")

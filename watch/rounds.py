@@ -21,6 +21,7 @@ from messaging.books import CLIENTS, SUB_ACCOUNTS
 from messaging.mspace import AuthenticationError, MspaceError, NotAuthorizedError
 from watch import history, service, words
 from watch.models import RoundSchedule, StandingCredential, WatchRound
+from watch.signals import round_read
 from watch.source import StandingCredentialSource
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,15 @@ def watch_reseller(reseller_id: int) -> str:
     history.record_reads(
         reseller_id, at, source=WatchRound.Source.WORKER, own=own, books=books, problem=problem
     )
+    # What else acts on a round's figures (refill rules, issue 18) does it with this same
+    # standing credential, as background work of its own name.
+    for receiver, failure in round_read.send_robust(
+        sender=None, reseller_id=reseller_id, source=source, own=own, books=books
+    ):
+        if failure is not None:
+            log.error(
+                "after the round of reseller %s, %r failed: %r", reseller_id, receiver, failure
+            )
     return problem
 
 

@@ -6,12 +6,18 @@ so a 10,000-client book costs it no history writes."""
 import logging
 
 from django.db import DatabaseError
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from messaging.signals import balances_read
 from watch import history
 
 log = logging.getLogger(__name__)
+
+# Sent by a watch round after it read a reseller (`reseller_id`, an `accounts.Reseller` id)
+# with their standing credential (`source`, a `watch.source.StandingCredentialSource`): `own`
+# their balance (None if unreadable), `books` {"clients": [(name, balance)...],
+# "subaccounts": [...]} for the books it could read.
+round_read = Signal()
 
 
 @receiver(balances_read)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.tenancy import rows
-from messaging import acting, ledger
+from messaging import acting, ledger, sources
 from messaging import reconcile as reconciliation
 from messaging.csv_export import csv_response
 from messaging.forms.words import in_own_words
@@ -40,6 +40,7 @@ CSV_COLUMNS = (
     "sender_id",
     "message",
     "balance_after",
+    "source",
 )
 FILTERS = ("date_from", "date_to", "kind", "status", "target")
 _ANY = [("", _("Any"))]
@@ -127,6 +128,9 @@ def activity(request):
 
     paginator = Paginator(entries, ROWS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
+    found = sources.of(request.reseller, page.object_list)
+    for entry in page.object_list:
+        entry.source = found[entry.pk]
     return render(
         request,
         "messaging/activity.html",
@@ -231,28 +235,43 @@ def _csv_rows_with_others(reseller, filters, entries):
         theirs
         for _receiver, theirs in activity_rows.send(LedgerEntry, reseller=reseller, chosen=chosen)
     ]
-    ledger_rows = ((entry.created_at, row) for entry, row in _csv_rows(entries))
+    ledger_rows = ((entry.created_at, row) for entry, row in _csv_rows(reseller, entries))
     merged = heapq.merge(ledger_rows, *others, key=lambda pair: pair[0], reverse=True)
     return (row for _at, row in merged)
 
 
-def _csv_rows(entries):
+def _csv_rows(reseller, entries):
     # The CSV is read by spreadsheets and scripts: its `kind` keeps SPEC's English words
     # ("client top-up") whatever language the page is in.
     with translation.override("en"):
-        for entry in entries.iterator(chunk_size=2000):
-            yield (
-                entry,
-                (
-                    timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
-                    entry.get_kind_display(),
-                    entry.target,
-                    entry.amount,
-                    entry.status,
-                    " ".join(part for part in (entry.detail, entry.reconcile_note) if part),
-                    entry.message_id,
-                    entry.sender_id,
-                    entry.message,
-                    entry.balance_after,
-                ),
-            )
+        for chunk in _chunks(entries.iterator(chunk_size=2000), 2000):
+            found = sources.of(reseller, chunk)
+            for entry in chunk:
+                yield entry, _csv_row(entry, found[entry.pk].label)
+
+
+def _chunks(iterable, size):
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _csv_row(entry, source):
+    return (
+        timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
+        entry.get_kind_display(),
+        entry.target,
+        entry.amount,
+        entry.status,
+        " ".join(part for part in (entry.detail, entry.reconcile_note) if part),
+        entry.message_id,
+        entry.sender_id,
+        entry.message,
+        entry.balance_after,
+        source,
+    )

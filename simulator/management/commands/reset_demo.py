@@ -6,6 +6,7 @@ from django.db import transaction
 from accounts.models import Reseller
 from accounts.tenancy import rows
 from alerts.models import AccountContact, Alert, AlertSettings, AlertState
+from batches.models import Batch, RefillRule
 from billing.models import Payment, Sale
 from messaging.models import LedgerEntry, ResellerPreferences
 from simulator import seed
@@ -37,6 +38,9 @@ class Command(BaseCommand):
                 # So do alert SMS (issue 17); alerts, their rules and contacts go with the activity.
                 for alert_rows in (Alert, AlertState, AccountContact, AlertSettings):
                     rows(alert_rows, reseller).delete()
+                # Bulk top-ups and refill rules (issue 18) name ledger rows too.
+                rows(Batch, reseller).delete()
+                rows(RefillRule, reseller).delete()
                 entries += rows(LedgerEntry, reseller).delete()[0]
                 rows(ResellerPreferences, reseller).delete()
             # Everyone logged in to the demo starts again at the login page.
