@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DJANGO_ALLOW_ASYNC_UNSAFE := true
 
-.PHONY: run test test-postgres lint bench bench-batch bench-watch screenshots chromium libreoffice nginx translations reset-demo clean watch-key
+.PHONY: run test test-postgres lint bench bench-batch bench-watch bench-paybill screenshots chromium libreoffice nginx translations reset-demo clean watch-key
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -74,7 +74,7 @@ reset-demo: $(VENV)/.installed .env
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --no-cache .
 	$(VENV)/bin/ruff format --no-cache --check .
-	$(VENV)/bin/bandit -q -ll -r mspace_admin accounts messaging simulator billing watch alerts batches
+	$(VENV)/bin/bandit -q -ll -r mspace_admin accounts messaging simulator billing watch alerts batches paybill
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 
 # SQLite, embedded: nothing to install. The production-shape tests (several gunicorn nodes,
@@ -94,10 +94,15 @@ bench: $(VENV)/.dev-installed
 	$(PY) bench/run.py $(BENCH_ARGS)
 	$(PY) bench/watch_bench.py
 	$(PY) bench/batch_bench.py
+	$(PY) bench/paybill_bench.py
 
 # Only the bulk top-up figure (50 accounts, 1 s latency, BULK_CONCURRENCY at once): ~20 s.
 bench-batch: $(VENV)/.dev-installed
 	$(PY) bench/batch_bench.py
+
+# Only the M-Pesa figures (confirmation answered while mSpace hangs, payment to SMS): ~1 minute.
+bench-paybill: $(VENV)/.dev-installed
+	$(PY) bench/paybill_bench.py
 
 # Only the keep-watch figures (a round, history growth, the Days left column): ~2 minutes.
 bench-watch: $(VENV)/.dev-installed

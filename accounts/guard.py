@@ -16,6 +16,9 @@ PUBLIC = {
     "languages:choose": "choosing English or Kiswahili, on the login page too",
     "simulator:*": "the demo gateway (demo mode only): it checks its own usernames/passwords",
     "admin:*": "Django's admin: its own login, for site administrators, who are no tenant's",
+    "paybill:confirmation": "Daraja's M-Pesa notice: Safaricom holds no session; the secret in "
+    "the path is the reseller's credential (and MPESA_ALLOWED_IPS, when set, the sender's)",
+    "paybill:validation": "Daraja's M-Pesa validation: as the confirmation, its own secret path",
 }
 # Static files are served before any URL is resolved (whitenoise); listed for completeness.
 PUBLIC_PATH_PREFIXES = (f"/{settings.STATIC_URL.strip('/')}/",)

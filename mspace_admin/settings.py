@@ -169,6 +169,24 @@ REDIS_URL = _read(
 )
 
 
+# --- M-Pesa auto top-up (paybill/) --------------------------------------------------------------
+def _networks(raw):
+    import ipaddress
+
+    return [ipaddress.ip_network(item, strict=False) for item in _list(raw)]
+
+
+# Where Daraja's callbacks may come from: addresses or networks (Safaricom publishes its own).
+# Empty: any address (the secret in the URL still has to match). The address is read as for
+# logins, honouring TRUSTED_PROXY_COUNT.
+MPESA_ALLOWED_IPS = _read(
+    "MPESA_ALLOWED_IPS",
+    _networks,
+    [],
+    expected="a comma-separated list of addresses or networks such as 196.201.214.0/24",
+)
+
+
 # E-mail (alerts, the alert address's confirmation link): one URL, e.g.
 # smtp+tls://user:password@smtp.example.com:587, or consolemail:// (the default: messages are
 # printed to the console, which is what `make run` wants).
@@ -204,6 +222,7 @@ INSTALLED_APPS = [
     "watch",
     "alerts",
     "batches",
+    "paybill",
 ]
 
 MIDDLEWARE = [
@@ -288,7 +307,16 @@ HUEY = {
     "results": False,
     # flush_locks: a worker killed mid-round must not leave the round lock held for ever.
     # Two workers: a bulk top-up running for minutes must not hold up the next watch round.
-    "consumer": {"workers": 2, "worker_type": "thread", "periodic": True, "flush_locks": True},
+    # max_delay: an idle worker looks at a SQLite queue five times a second (huey's
+    # default backs off to 10 s), so a paid M-Pesa notice is taken within a second; the Redis
+    # queue blocks on the list and takes it at once.
+    "consumer": {
+        "workers": 2,
+        "worker_type": "thread",
+        "periodic": True,
+        "flush_locks": True,
+        "max_delay": 0.2,
+    },
 }
 if REDIS_URL:
     HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})

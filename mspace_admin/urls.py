@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("batches.urls")),
     path("", include("messaging.urls")),
     path("", include("billing.urls")),
+    path("", include("paybill.urls")),
 ]
 
 if settings.MSPACE_SIMULATOR:

@@ -175,3 +175,28 @@ class SimCall(models.Model):
 
     def __str__(self):
         return f"{self.method} by {self.username or '?'} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class SimMpesaPayment(models.Model):
+    """A payment to a Paybill, as M-Pesa (Daraja) keeps it: what the daily check reads back,
+    and the witness of what was paid whether or not its notice arrived."""
+
+    trans_id = models.CharField(max_length=20, unique=True)
+    short_code = models.CharField(max_length=20, db_index=True)
+    bill_ref = models.CharField(max_length=100)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    msisdn_hash = models.CharField(max_length=64)
+    first_name = models.CharField(max_length=50, blank=True)
+    middle_name = models.CharField(max_length=50, blank=True)
+    last_name = models.CharField(max_length=50, blank=True)
+    paid_at = models.DateTimeField(default=timezone.now, db_index=True)
+    org_balance = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    # How many times its confirmation was sent (0: the notice was "lost").
+    notices_sent = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "simulated M-Pesa payment"
+
+    def __str__(self):
+        return f"{self.trans_id}: KES {self.amount} to {self.short_code} for {self.bill_ref}"

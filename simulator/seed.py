@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from simulator.models import UNLIMITED, SimAccount, SimCall, SimFault
+from simulator.models import UNLIMITED, SimAccount, SimCall, SimFault, SimMpesaPayment
 
 DEMO_SENDER_IDS = ("MSPACE", "DEMO SHOP", "24680")
 
@@ -191,6 +191,7 @@ def reset() -> None:
     with transaction.atomic():
         SimCall.objects.all().delete()
         SimFault.objects.all().delete()
+        SimMpesaPayment.objects.all().delete()
         # Children first: one bulk delete of a self-referencing table is simplest this way.
         SimAccount.objects.filter(parent__isnull=False).delete()
         SimAccount.objects.all().delete()

@@ -12,7 +12,8 @@ from django.test import Client, override_settings
 from alerts.models import Alert
 from billing.models import Sale
 from messaging.models import LedgerEntry
-from simulator.models import SimAccount
+from paybill.models import MpesaPayment
+from simulator.models import SimAccount, SimMpesaPayment
 from simulator.seed import seed_demo
 from tests.conftest import log_in
 
@@ -90,6 +91,10 @@ def test_resetting_the_demo_puts_balances_and_activity_back_as_they_were_first()
         send_after=alert_sms.created_at,
         ledger_entry=alert_sms,
     )
+    demo.post("/payments/demo/", {"account": "NO SUCH CLIENT", "amount": "100"})
+    # An M-Pesa payment (issue 20) protects the ledger row of its top-up.
+    MpesaPayment.objects.update(entry=LedgerEntry.objects.get(kind="client_topup"))
+    assert MpesaPayment.objects.filter(reseller__username="demo").count() == 1
 
     out = io.StringIO()
     call_command("reset_demo", stdout=out)
@@ -98,6 +103,7 @@ def test_resetting_the_demo_puts_balances_and_activity_back_as_they_were_first()
     assert LedgerEntry.objects.filter(reseller__username="demo").count() == 0
     assert Sale.objects.filter(reseller__username="demo").count() == 0
     assert not Alert.objects.exists()
+    assert not MpesaPayment.objects.exists() and not SimMpesaPayment.objects.exists()
     assert "log in as demo / demo (25,000 SMS)" in out.getvalue()
     assert demo.get("/").status_code == 302  # logged out: the session is gone
 

@@ -9,6 +9,7 @@ from alerts.models import AccountContact, Alert, AlertSettings, AlertState
 from batches.models import Batch, RefillRule
 from billing.models import Payment, Sale
 from messaging.models import LedgerEntry, ResellerPreferences
+from paybill.models import AccountNumber, MpesaPayment, PaybillLink
 from simulator import seed
 from simulator.models import SimAccount
 
@@ -32,7 +33,10 @@ class Command(BaseCommand):
             entries = 0
             for username in usernames:
                 reseller = Reseller.of_username(username)
-                # A top-up's sale and payments (issue 19) protect its ledger row: they go first.
+                # M-Pesa payments (issue 20), a top-up's sale and payments (issue 19) protect
+                # its ledger row: they go first.
+                for paybill_rows in (MpesaPayment, AccountNumber, PaybillLink):
+                    rows(paybill_rows, reseller).delete()
                 rows(Payment, reseller).delete()
                 rows(Sale, reseller).delete()
                 # So do alert SMS (issue 17); alerts, their rules and contacts go with the activity.
