@@ -1,15 +1,18 @@
 """Logging in with mSpace credentials, inside Django's authentication contract.
 
-Two kinds of people log in:
+Three kinds of people log in:
 
-- resellers, on `/accounts/login/`: mSpace decides (`MspaceBackend`); their local user row
-  exists only to hang sessions and ledger rows on, and never has a usable password;
+- resellers (owners), on `/accounts/login/`: mSpace decides (`MspaceBackend`); their local
+  user row exists only to hang sessions and ledger rows on, and never has a usable password;
+- team members (staff acting for an owner, `team`), on the same form with their e-mail
+  address and a password of their own: Django's password check (`TeamMemberBackend`);
 - site administrators made with `createsuperuser`, on `/admin/`: Django's own password check
   (`SiteAdminBackend`).
 
-The two never mix: the reseller form never consults local passwords, the admin form never
-asks the gateway, and an mSpace user whose name happens to match a local administrator can
-never become that administrator.
+They never mix: a name with an "@" is a team member's e-mail address and is never sent to
+mSpace (a staff password must not travel to the gateway, in a URL, on a wrong guess); any
+other name is mSpace's and never checked against local passwords; the admin form never asks
+the gateway; and an mSpace user whose name matches a local account never becomes it.
 """
 
 import logging
@@ -49,9 +52,15 @@ def local_account_named(canonical: str):
     )
 
 
+def is_team_login(username: str) -> bool:
+    """Whether a name typed on the login form is a team member's (an e-mail address): mSpace
+    usernames have no "@", so this name is never sent to mSpace."""
+    return "@" in username
+
+
 def is_local_account(user) -> bool:
-    """Whether this user is a site administrator (a local password or staff rights), not a
-    reseller who logs in through mSpace."""
+    """Whether this user has a local password or staff rights (a site administrator or a
+    team member), not a reseller who logs in through mSpace."""
     return bool(user.is_staff or user.is_superuser or user.has_usable_password())
 
 
@@ -67,7 +76,7 @@ class MspaceBackend(BaseBackend):
     """
 
     def authenticate(self, request, username=None, password=None, mspace_login=False):
-        if not mspace_login or not username or not password:
+        if not mspace_login or not username or not password or is_team_login(username):
             return None
         if request is not None:
             # The lockout page tells "mSpace said no on this try" from "mSpace was not asked".
@@ -113,3 +122,39 @@ class SiteAdminBackend(ModelBackend):
         if mspace_login:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class TeamMemberBackend(ModelBackend):
+    """A team member's own password, on the reseller login form, for names with an "@".
+
+    `get_user` runs on every request of their sessions: once the owner takes access back
+    (the membership and the user switched off), the next request finds nobody, whichever
+    worker serves it. The membership found is kept on the user for the rest of the request.
+    """
+
+    def authenticate(self, request, username=None, password=None, mspace_login=False, **kwargs):
+        if not mspace_login or not username or not is_team_login(username):
+            return None
+        user = super().authenticate(
+            request, username=canonical_username(username), password=password
+        )
+        return user if user is not None and self._membership(user) is not None else None
+
+    def get_user(self, user_id):
+        user = (
+            get_user_model()
+            ._default_manager.select_related("membership__reseller")
+            .filter(pk=user_id)
+            .first()
+        )
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        return user if self._membership(user) is not None else None
+
+    @staticmethod
+    def _membership(user):
+        from team.members import membership_of  # team's models build on accounts'
+
+        membership = membership_of(user)
+        user.team_membership = membership
+        return membership

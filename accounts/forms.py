@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts import throttle
-from accounts.backends import GatewayNotAnswering
+from accounts.backends import GatewayNotAnswering, is_team_login
 from messaging.forms.words import in_own_words
 from messaging.gateway_words import said
 
@@ -44,6 +44,10 @@ class MspaceLoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": gettext_lazy("mSpace did not accept that username and password."),
+        "invalid_team_login": gettext_lazy(
+            "That e-mail address and password do not match a member of a team. (Owners log "
+            "in with their mSpace username, never an e-mail address.)"
+        ),
         "gateway": gettext_lazy(
             "mSpace is not answering right now. {reason} Please try again in a moment."
         ),
@@ -86,7 +90,9 @@ class MspaceLoginForm(AuthenticationForm):
 
     def _refusal(self, username: str) -> forms.ValidationError:
         """mSpace said no: say so and, from the third failure, how many tries are left."""
-        message = self.error_messages["invalid_login"]
+        message = self.error_messages[
+            "invalid_team_login" if is_team_login(username) else "invalid_login"
+        ]
         if self.request is not None:
             limit = settings.LOGIN_FAILURE_LIMIT
             left = throttle.tries_left(self.request, username)

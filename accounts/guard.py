@@ -1,5 +1,6 @@
 """Guarded by default: every page needs a signed-in person of a tenant (a reseller logged in
-through mSpace), except the pages on `PUBLIC` below, the one list of exceptions.
+through mSpace, or a member of their team, whose role must reach it: `accounts.roles`),
+except the pages on `PUBLIC` below, the one list of exceptions.
 
 `accounts.middleware.GatewayCredentialsMiddleware` applies it to every request that
 resolves to a view, so a page added in any app is guarded without anyone remembering to;
@@ -12,6 +13,11 @@ from django.conf import settings
 PUBLIC = {
     "accounts:login": "logging in: nobody is signed in yet",
     "accounts:logout": "logging out: harmless for anyone, and a stale tab must be able to",
+    "accounts:password_reset": "a team member who forgot their password: nobody is signed in",
+    "accounts:password_reset_done": "the page after asking for a password-reset e-mail",
+    "accounts:password_reset_confirm": "the e-mailed reset link, which carries its own token",
+    "accounts:password_reset_complete": "the page after choosing a new password",
+    "team:join": "an invitation link: the newcomer has no account yet; it carries its secret",
     "healthz": "the load balancer's health check, which carries no credentials",
     "languages:choose": "choosing English or Kiswahili, on the login page too",
     "simulator:*": "the demo gateway (demo mode only): it checks its own usernames/passwords",

@@ -16,13 +16,16 @@ from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
 from django.http import HttpResponseRedirect
-from django.shortcuts import resolve_url
+from django.shortcuts import render, resolve_url
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts import guard, vault
+from accounts import guard, roles, vault
 from accounts.backends import is_local_account
+from accounts.roles import Role
 from accounts.tenancy import reseller_of
+from team import second_factor
+from team.members import membership_of
 
 log = logging.getLogger(__name__)
 
@@ -107,9 +110,11 @@ class SessionLifetimeMiddleware:
 
 class GatewayCredentialsMiddleware:
     """Every page but the public ones needs a person of a tenant: a reseller logged in through
-    mSpace whose browser holds the vault's key (both cookies); their `Reseller` is then
-    `request.reseller`. The session ends when the vaulted password is gone, the key does not
-    open it, or mSpace refuses it."""
+    mSpace whose browser holds the vault's key (both cookies), or a member of their team
+    (`request.membership`); their `Reseller` is then `request.reseller`. The person's role
+    must reach the page and method (`accounts.roles`), and a required second factor must
+    have been given in this session. An owner's session ends when the vaulted password is
+    gone, the key does not open it, or mSpace refuses it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -130,11 +135,18 @@ class GatewayCredentialsMiddleware:
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if guard.is_public(request.resolver_match):
+        match = request.resolver_match
+        if guard.is_public(match):
             return None
         user = request.user
         if not user.is_authenticated:
             return _to_login(request)
+        membership = membership_of(user) if is_local_account(user) else None
+        if membership is not None:
+            # A team member: their own password, no vault; they act through the owner's
+            # standing credential (`messaging.acting.for_request`).
+            request.reseller, request.membership = membership.reseller, membership
+            return _second_factor_or_role(request, match, membership.rank)
         if is_local_account(user):
             # An administrator (made with createsuperuser) has no mSpace password to act with.
             # Their admin session stays; the login page does not bounce them back here.
@@ -157,7 +169,7 @@ class GatewayCredentialsMiddleware:
             )
             return _to_login(request)
         request.reseller = reseller_of(user)
-        return None
+        return _second_factor_or_role(request, match, Role.OWNER)
 
     def process_exception(self, request, exception):
         if isinstance(exception, vault.VaultLocked):
@@ -168,6 +180,37 @@ class GatewayCredentialsMiddleware:
             )
             return _to_login(request)
         return None
+
+
+def _second_factor_or_role(request, match, role):
+    """Logging in is finished only with the second factor, where one is required (staff
+    always; an owner who turned it on): until then only its own pages open. Then the role
+    decides (`accounts.roles`): a clear 403 page, never the page."""
+    if second_factor.is_required(request) and not second_factor.is_verified(request):
+        if match.view_name in roles.SECOND_STEP:
+            return None
+        return second_factor.ask_for_code(request)
+    if roles.allows(role, match, request.method):
+        return None
+    return forbidden(request, roles.needed(match, request.method))
+
+
+def forbidden(request, needed):
+    """The page a person sees where their role does not reach: what it takes, and who can
+    change it. 403, never the page's content."""
+    log.info(
+        "refused %s %s to %r: needs %s",
+        request.method,
+        request.path,
+        request.user.get_username(),
+        needed.name.lower(),
+    )
+    return render(
+        request,
+        "accounts/forbidden.html",
+        {"needed": needed.label, "owner_only": needed == Role.OWNER},
+        status=403,
+    )
 
 
 def _to_login(request):

@@ -27,12 +27,15 @@ def every_tenant(model):
 
 
 def reseller_of(user) -> Reseller | None:
-    """The reseller this person acts for, or None (nobody logged in, or a site administrator,
-    who has no mSpace account to act with)."""
+    """The reseller this person acts for: their own (an owner, who logs in with mSpace), the
+    owner's (a member of their team whose access stands), or None (nobody logged in, or a
+    site administrator, who has no mSpace account to act with)."""
     from accounts.backends import is_local_account  # the backends need the gateway client
+    from team.members import membership_of  # team's models build on this app's
 
     if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
         return None
     if is_local_account(user):
-        return None
+        membership = membership_of(user)
+        return membership.reseller if membership is not None else None
     return Reseller.of_username(user.get_username())

@@ -11,9 +11,10 @@ from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import throttle, vault
-from accounts.backends import is_local_account
+from accounts.backends import is_local_account, is_team_login
 from accounts.forms import MspaceLoginForm
 from accounts.sessions import SessionStore
+from team import second_factor
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,14 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form):
         response = super().form_valid(form)  # login(): new session key, new CSRF token
         typed = form.cleaned_data["username"]
-        vault.store(self.request, form.cleaned_data["password"], username=typed)
-        username = form.get_user().get_username()
+        person = form.get_user()
+        if is_team_login(typed):
+            # A team member's own password opens nothing at mSpace: it is never vaulted.
+            second_factor.require_for_session(self.request, True)
+        else:
+            vault.store(self.request, form.cleaned_data["password"], username=typed)
+            second_factor.require_for_session(self.request, second_factor.has_authenticator(person))
+        username = person.get_username()
         throttle.forgive(self.request, username)
         # This browser proved itself: others' failures never pause its logins as this user.
         throttle.trust_device(self.request, response, username)

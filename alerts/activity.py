@@ -10,10 +10,14 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.tenancy import rows
+from alerts.delivery import JOB
 from alerts.models import Alert
 from messaging.signals import activity_rows
 
 KINDS = {Alert.Channel.EMAIL: "alert e-mail", Alert.Channel.SMS: "alert SMS"}
+# Alerts are sent by the worker on the standing credential: no person acted, the job did
+# (the name its ledger rows carry too).
+BY = JOB
 _KIND_FILTER = {"alert_sms": Alert.Channel.SMS}
 STATUS = {
     Alert.Status.HELD: "pending",
@@ -69,5 +73,6 @@ def _rows(alerts):
                 alert.text,
                 "",
                 "rule",  # source: made by the reseller's alert rules
+                BY,
             ),
         )

@@ -6,7 +6,8 @@ In this order, which is what keeps money safe:
 1. a one-time key already claimed shows that first outcome (a replay or a double click never
    asks mSpace again, even if the form would now be refused);
 2. the intent is checked against what mSpace says now (the caller's `check`);
-3. another top-up of the same account still open (pending or unknown) stops it;
+3. another top-up of the same account still open (pending or unknown) stops it, and so does
+   a team member's daily limit (`team.allowance`), counted under a lock with the claim;
 4. a large top-up not yet confirmed goes back for its confirmation, with nothing claimed
    (`messaging.large_topup`);
 5. what must be written before sending is (the payment taken with a top-up, `billing`), the
@@ -19,6 +20,8 @@ source by the gateway itself (`messaging.gateway.Gateway.call`), whichever step 
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from django.db import transaction
 
 from messaging import ledger, methods
 from messaging.models import LedgerEntry
@@ -62,6 +65,7 @@ class Outcome:
     to_confirm: Intent | None = None  # a large top-up to confirm first: nothing was sent
     unreadable: MspaceError | None = None  # mSpace could not be read to check it: not sent
     key_used_elsewhere: bool = False  # the one-time key is another reseller's: not sent
+    over_limit: str = ""  # a team member's daily limit would be passed (why): not sent
 
     @property
     def carried_out(self) -> bool:
@@ -98,25 +102,35 @@ def carry_out(acting, form_key, intent: Intent) -> Outcome:
         busy = ledger.open_top_up(reseller, intent.kind, intent.target)
         if busy is not None:
             return Outcome(busy=busy)
+    allowance = acting.allowance
+    if allowance is not None and (why := allowance.refusal(intent.kind, intent.amount, lock=False)):
+        return Outcome(over_limit=why)
     if intent.confirm_first:
         return Outcome(to_confirm=intent)
     # Before the claim: credentials that can no longer be read must leave no row.
     acting.gateway.open()
-    if intent.promise is not None:
-        intent.promise(form_key)
-    try:
-        entry = ledger.claim(
-            acting=acting,
-            form_key=form_key,
-            kind=intent.kind,
-            target=intent.target,
-            amount=intent.amount,
-            **intent.details,
-        )
-    except ledger.AlreadyClaimed as claimed:
-        return Outcome(entry=claimed.entry, key_used_elsewhere=claimed.entry is None)
-    except ledger.UnsettledTopUp as unsettled:
-        return Outcome(busy=unsettled.entry)
+    # The limit is counted again with the member's row locked, and the claim made before the
+    # lock goes: two top-ups at the same moment are counted one after the other.
+    with transaction.atomic():
+        if allowance is not None and (
+            why := allowance.refusal(intent.kind, intent.amount, lock=True)
+        ):
+            return Outcome(over_limit=why)
+        if intent.promise is not None:
+            intent.promise(form_key)
+        try:
+            entry = ledger.claim(
+                acting=acting,
+                form_key=form_key,
+                kind=intent.kind,
+                target=intent.target,
+                amount=intent.amount,
+                **intent.details,
+            )
+        except ledger.AlreadyClaimed as claimed:
+            return Outcome(entry=claimed.entry, key_used_elsewhere=claimed.entry is None)
+        except ledger.UnsettledTopUp as unsettled:
+            return Outcome(busy=unsettled.entry)
     settled = ledger.record_call(
         entry,
         lambda: acting.gateway.call(intent.method, *intent.args),

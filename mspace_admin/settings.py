@@ -213,6 +213,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "languages",
     "messaging",
@@ -223,6 +226,7 @@ INSTALLED_APPS = [
     "alerts",
     "batches",
     "paybill",
+    "team",
 ]
 
 MIDDLEWARE = [
@@ -237,6 +241,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Whether this session gave its second factor (team/second_factor.py).
+    "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
     # A logged-in person's saved language beats the cookie and the browser.
     "languages.middleware.UserLanguageMiddleware",
@@ -262,6 +268,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "messaging.context_processors.header",
                 "languages.context_processors.chooser",
+                "team.context_processors.role",
             ],
         },
     },
@@ -334,6 +341,8 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.SiteAdminBackend",
     # Resellers on /accounts/login/: mSpace decides.
     "accounts.backends.MspaceBackend",
+    # Team members on the same form, with their e-mail address and their own password.
+    "accounts.backends.TeamMemberBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "messaging:dashboard"
@@ -345,6 +354,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# The second factor (team/second_factor.py): codes from an authenticator app, named after the
+# app in it. Wrong codes are throttled like passwords by team.second_factor itself, so
+# django-otp's own growing delays are off (they would make one typo wait a second).
+OTP_TOTP_ISSUER = "mSpace Reseller Admin"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# A team member's password-reset link works for a day.
+PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 
 # Throttling (accounts/throttle.py explains the rules). Counts live in the database (the
 # axes handler below), so every gunicorn worker shares them.

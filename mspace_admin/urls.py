@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("messaging.urls")),
     path("", include("billing.urls")),
     path("", include("paybill.urls")),
+    path("", include("team.urls")),
 ]
 
 if settings.MSPACE_SIMULATOR:

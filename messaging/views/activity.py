@@ -41,6 +41,8 @@ CSV_COLUMNS = (
     "message",
     "balance_after",
     "source",
+    # Who acted: the owner's or a team member's username, or the job's name (last, always).
+    "by",
 )
 FILTERS = ("date_from", "date_to", "kind", "status", "target")
 _ANY = [("", _("Any"))]
@@ -274,4 +276,5 @@ def _csv_row(entry, source):
         entry.message,
         entry.balance_after,
         source,
+        entry.actor_name,
     )

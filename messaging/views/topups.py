@@ -108,6 +108,8 @@ def _post(request, book):
             _("Settle the last top-up of this %(singular)s first (see above).")
             % {"singular": book.singular},
         )
+    if outcome.over_limit:  # a team member's daily limit: nothing claimed, nothing sent
+        form.add_error("noofsms", outcome.over_limit)
     if outcome.key_used_elsewhere or "form_key" in form.errors:
         form = form.rekeyed(form.errors.get("form_key") or [_EXPIRED])
     chosen, amount = form.data.get("name", ""), form.cleaned_data.get("noofsms")
