@@ -11,7 +11,7 @@ import pytest
 
 # The production shape (gunicorn nodes on PostgreSQL, nginx) for `make test-postgres`; the
 # alert tests' SMTP server and watching reseller.
-pytest_plugins = ["tests.production_helpers", "tests.alerts_helpers"]
+pytest_plugins = ["tests.production_helpers", "tests.alerts_helpers", "tests.team_helpers"]
 
 ALICE_PASSWORD = "Al1ce/pa ss%&?#+é🎉"  # hostile on purpose: every character must survive
 BOB_PASSWORD = "b0b-secret"

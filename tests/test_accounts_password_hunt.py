@@ -287,3 +287,117 @@ def test_a_wrong_password_is_not_echoed_back_into_the_login_form(db):
     assert 'name="password"' in page
     assert leaks_in(page) == []
     assert 'value="hunter"' in page
+
+
+STAFF_HUNTED = "Qw7-Staff/hunt%Pass 🎈ü"
+
+
+def staff_leaks_in(text, secret: str) -> list[str]:  # secret "": the password only
+    """The staff password (in each form it could take) or the authenticator's secret."""
+    if isinstance(text, bytes | memoryview):
+        text = bytes(text).decode("utf-8", "replace")
+    text = str(text)
+    forms = {
+        "plain": STAFF_HUNTED,
+        "percent-encoded": quote(STAFF_HUNTED, safe=""),
+        "form-encoded": quote_plus(STAFF_HUNTED),
+        "its distinctive start": "Qw7-Staff",
+        "the authenticator's secret": secret,
+        "the authenticator's key in hex": _hex_key_of(secret),
+    }
+    return [name for name, form in forms.items() if form and form in text]
+
+
+def _hex_key_of(secret: str) -> str:
+    import base64
+
+    if not secret:
+        return ""
+    return base64.b32decode(secret + "=" * (-len(secret) % 8)).hex()
+
+
+def test_a_staff_password_and_authenticator_secret_are_in_no_log_page_or_cookie(
+    transactional_db, every_log_line, monkeypatch
+):
+    """A team member's whole life: invited, joining (a weak password first), setting up the
+    authenticator (a wrong code first), logging out, logging in (a typo first), browsing and
+    topping up through the owner's standing credential. Their password is then nowhere but
+    as Django's hash, and the authenticator's secret only on the enrolment page and in
+    django-otp's own table."""
+    import re
+
+    from django.core import mail
+
+    from tests.team_helpers import code_from_key
+    from tests.watch_helpers import start_watching
+
+    monkeypatch.setattr("messaging.mspace.READ_RETRY_PAUSE", 0)
+    capture, console_output = every_log_line
+    make_account("hunter", HUNTED, balance=900, clients=[("Hunter Client", 10)], subaccounts=[])
+    start_watching("hunter", HUNTED)
+    owner = Client(raise_request_exception=False)
+    assert post_login(owner, "hunter", HUNTED).status_code == 302
+    owner.post("/team/", {"email": "sam@hunter.example", "role": "operator", "daily_limit": "50"})
+    link = re.search(r"https?://\S+/team/join/\S+/", mail.outbox[0].body)[0]
+
+    staff = Client(raise_request_exception=False)
+    responses = [staff.get(link)]
+    responses.append(staff.post(link, {"password1": "Qw7", "password2": "Qw7"}))
+    joined = {"password1": STAFF_HUNTED, "password2": STAFF_HUNTED}
+    responses.append(staff.post(link, joined))
+    enrolment = staff.get("/team/two-factor/enrol/")
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', enrolment.content.decode())[1]
+    key = bytes.fromhex(_hex_key_of(secret))
+    # The enrolment pages show the secret on purpose (for people who cannot scan the QR code):
+    # hunted for the password only.
+    shown_secret = [enrolment, staff.post("/team/two-factor/enrol/", {"code": "123456"})]
+    responses.append(staff.post("/team/two-factor/enrol/", {"code": code_from_key(key)}))
+    responses.append(staff.post(LOGOUT_URL))
+    responses.append(post_login(staff, "sam@hunter.example", STAFF_HUNTED + "x"))
+    responses.append(post_login(staff, "sam@hunter.example", STAFF_HUNTED))
+    responses.append(staff.post("/team/two-factor/verify/", {"code": code_from_key(key, window=1)}))
+    responses.extend(staff.get(page) for page in PAGES)
+    form_key = re.search(r'name="form_key" value="([0-9a-f-]{36})"', responses[-5].content.decode())
+    responses.append(
+        staff.post(
+            "/clients/topup/",
+            {"form_key": form_key[1], "name": "Hunter Client", "noofsms": "5"},
+        )
+    )
+    assert responses[-1].status_code == 303, "the staff member topped up"
+    responses.append(staff.post(LOGOUT_URL))
+
+    found = []
+    for response in responses:
+        where = f"{response.request['PATH_INFO']} ({response.status_code})"
+        found += [(f"body of {where}", leak) for leak in staff_leaks_in(body_of(response), secret)]
+        found += [
+            (f"headers of {where}", leak) for leak in staff_leaks_in(repr(response.items()), secret)
+        ]
+        for text in cookie_texts(response):
+            found += [(f"cookie from {where}", leak) for leak in staff_leaks_in(text, secret)]
+    found += [
+        (f"enrolment page ({response.status_code})", leak)
+        for response in shown_secret
+        for leak in staff_leaks_in(body_of(response), secret="")
+    ]
+    found += [
+        ("a log record", leak)
+        for text in capture.texts
+        # django-otp's own table holds the key, as a password table holds a hash: the SQL
+        # writing it is the one place it may be; every other line is hunted.
+        if "otp_totp_totpdevice" not in text
+        for leak in staff_leaks_in(text, secret)
+    ]
+    found += [
+        ("the console log", leak) for leak in staff_leaks_in(console_output.getvalue(), secret)
+    ]
+    found += [
+        (f"database: {column}", leak)
+        for column, value in database_dump()
+        if not column.startswith("otp_totp_totpdevice.")
+        for leak in staff_leaks_in(value, secret)
+    ]
+    assert not SimCall.objects.filter(username__contains="@").exists()
+    assert capture.texts and console_output.getvalue(), "logs were captured"
+    assert found == []
