@@ -74,7 +74,7 @@ reset-demo: $(VENV)/.installed .env
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --no-cache .
 	$(VENV)/bin/ruff format --no-cache --check .
-	$(VENV)/bin/bandit -q -ll -r mspace_admin accounts messaging simulator billing watch alerts batches paybill
+	$(VENV)/bin/bandit -q -ll -r mspace_admin accounts messaging simulator billing watch alerts batches paybill team
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 
 # SQLite, embedded: nothing to install. The production-shape tests (several gunicorn nodes,

@@ -186,8 +186,11 @@ def _second_factor_or_role(request, match, role):
     """Logging in is finished only with the second factor, where one is required (staff
     always; an owner who turned it on): until then only its own pages open. Then the role
     decides (`accounts.roles`): a clear 403 page, never the page."""
-    if second_factor.is_required(request) and not second_factor.is_verified(request):
+    due = role != Role.OWNER or second_factor.is_required(request)
+    if due and not second_factor.is_verified(request):
         if match.view_name in roles.SECOND_STEP:
+            # Not logged in all the way yet: the page shows no balance and no menu.
+            request.second_factor_due = True
             return None
         return second_factor.ask_for_code(request)
     if roles.allows(role, match, request.method):

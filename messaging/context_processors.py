@@ -51,7 +51,9 @@ def header(request):
     if getattr(request, "reseller", None) is None:
         # A page outside the guard (an error page): the person's reseller, if they have one.
         request.reseller = reseller_of(getattr(request, "user", None))
+    # Before the second factor nothing of the tenant's is read or shown (accounts.roles).
+    shown = request.reseller is not None and not getattr(request, "second_factor_due", False)
     return {
         "gateway_is_simulator": settings.MSPACE_SIMULATOR,
-        "header_balance": HeaderBalance(request) if request.reseller is not None else None,
+        "header_balance": HeaderBalance(request) if shown else None,
     }

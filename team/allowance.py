@@ -30,7 +30,12 @@ class DailyAllowance:
         before the caller writes its row."""
         if kind not in _TOP_UPS:
             return None
-        members = rows(Membership, self.membership.reseller_id).filter(pk=self.membership.pk)
+        # Ordered by the key alone: the lock is on this one row, no join.
+        members = (
+            rows(Membership, self.membership.reseller_id)
+            .filter(pk=self.membership.pk)
+            .order_by("pk")
+        )
         if lock:
             members = members.select_for_update()
         limit = members.values_list("daily_limit", flat=True).first() or 0

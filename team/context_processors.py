@@ -8,7 +8,7 @@ from team.standing import WATCH_IS_OFF
 
 
 def role(request):
-    if not hasattr(request, "reseller") or getattr(request, "reseller", None) is None:
+    if getattr(request, "reseller", None) is None or getattr(request, "second_factor_due", False):
         return {}
     membership = getattr(request, "membership", None)
     if membership is None and is_local_account(request.user):

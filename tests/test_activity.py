@@ -27,6 +27,7 @@ HEADER = [
     "message",
     "balance_after",
     "source",
+    "by",
 ]
 
 
@@ -468,18 +469,18 @@ def test_the_csv_gains_sender_id_message_and_balance_after(alice_client, alice):
     rows = rows_of(alice_client.get("/activity/", {"format": "csv"}))
 
     assert rows[0][:7] == ["time", "kind", "target", "amount", "status", "detail", "message_id"]
-    assert rows[0][7:] == ["sender_id", "message", "balance_after", "source"]
-    assert rows[1][7:] == ["ALICESHOP", "Habari, Café Ngong’ Road", "4999", "form"]
+    assert rows[0][7:] == ["sender_id", "message", "balance_after", "source", "by"]
+    assert rows[1][7:] == ["ALICESHOP", "Habari, Café Ngong’ Road", "4999", "form", "alice"]
 
 
-def test_an_alert_sms_says_its_source_is_a_rule_and_source_is_the_last_column(alice_client):
+def test_an_alert_sms_says_its_source_is_a_rule_and_source_comes_just_before_by(alice_client):
     entry(tenant("alice"), kind=Kind.ALERT_SMS, target="254712345678", amount=1)
     entry(tenant("alice"), kind=Kind.CLIENT_TOP_UP, target="Jinja Fish", amount=5)
 
     rows = rows_of(alice_client.get("/activity/", {"format": "csv"}))
 
-    assert rows[0][-1] == "source"
-    assert {(row[1], row[-1]) for row in rows[1:]} == {
+    assert rows[0][-2:] == ["source", "by"]
+    assert {(row[1], row[-2]) for row in rows[1:]} == {
         ("alert SMS", "rule"),  # made by the reseller's alert rules, not a form
         ("client top-up", "form"),
     }

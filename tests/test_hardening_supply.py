@@ -16,7 +16,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 REPO = Path(settings.BASE_DIR)
-PACKAGES = ["mspace_admin", "accounts", "messaging", "simulator", "billing"]
+PACKAGES = ["mspace_admin", "accounts", "messaging", "simulator", "billing", "team"]
 _PIN = re.compile(r"^[A-Za-z0-9_.\-]+(\[[A-Za-z0-9_,\-]+\])?==[0-9][0-9A-Za-z.+\-]*$")
 
 
