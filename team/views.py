@@ -124,7 +124,12 @@ def join(request, secret):
     return render(
         request,
         "team/join.html",
-        {"form": form, "invitation": invitation, "team_name": invitation.reseller.username},
+        {
+            "form": form,
+            "invitation": invitation,
+            "team_name": invitation.reseller.username,
+            "problem": "",
+        },
         status=400 if form.errors else 200,
     )
 

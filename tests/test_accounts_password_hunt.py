@@ -246,7 +246,7 @@ def test_the_password_is_nowhere_after_a_whole_session(
     found += [("the console log", leak) for leak in leaks_in(console_output.getvalue())]
 
     assert capture.texts and console_output.getvalue(), "logs were captured"
-    assert found == []
+    assert found == [], [f[0] for f in found]
 
 
 def _journals_the_injected_sentence(log_text: str) -> bool:
@@ -306,6 +306,16 @@ def staff_leaks_in(text, secret: str) -> list[str]:  # secret "": the password o
         "the authenticator's key in hex": _hex_key_of(secret),
     }
     return [name for name, form in forms.items() if form and form in text]
+
+
+def test_the_staff_hunt_finds_what_it_looks_for():
+    secret = "JBSWY3DPEHPK3PXP"
+    assert staff_leaks_in(f"password={quote_plus(STAFF_HUNTED)}", secret) != []
+    assert staff_leaks_in(f"key {_hex_key_of(secret)}", secret) == [
+        "the authenticator's key in hex"
+    ]
+    assert staff_leaks_in(f"secret {secret}", secret) == ["the authenticator's secret"]
+    assert staff_leaks_in("nothing here", secret) == []
 
 
 def _hex_key_of(secret: str) -> str:
@@ -389,9 +399,10 @@ def test_a_staff_password_and_authenticator_secret_are_in_no_log_page_or_cookie(
         if "otp_totp_totpdevice" not in text
         for leak in staff_leaks_in(text, secret)
     ]
-    found += [
-        ("the console log", leak) for leak in staff_leaks_in(console_output.getvalue(), secret)
-    ]
+    console = "\n".join(
+        line for line in console_output.getvalue().splitlines() if "otp_totp_totpdevice" not in line
+    )
+    found += [("the console log", leak) for leak in staff_leaks_in(console, secret)]
     found += [
         (f"database: {column}", leak)
         for column, value in database_dump()
@@ -400,4 +411,4 @@ def test_a_staff_password_and_authenticator_secret_are_in_no_log_page_or_cookie(
     ]
     assert not SimCall.objects.filter(username__contains="@").exists()
     assert capture.texts and console_output.getvalue(), "logs were captured"
-    assert found == []
+    assert found == [], [f[0] for f in found]
