@@ -10,7 +10,6 @@ import base64
 from datetime import timedelta
 
 import django_otp
-import segno
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -76,6 +75,8 @@ def secret_of(device: TOTPDevice) -> str:
 def qr_code(device: TOTPDevice) -> str:
     """The otpauth:// link as an SVG QR code (a data: URI for an <img>: drawn here on the
     server, so the page needs no script and no inline style)."""
+    import segno  # only enrolment draws one: no worker carries it from the start
+
     return segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2)
 
 
