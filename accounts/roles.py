@@ -78,6 +78,15 @@ RULES = {
     "billing:settings": (A, A),
     "billing:logo": (V, A),
     "billing:prices": (A, A),
+    # batches (issue 18): a bulk top-up moves credit (operators, within their daily limit,
+    # `team.allowance`); its progress is history; refill rules run unattended (admins).
+    "batches:client_bulk_topup": (OP, OP),
+    "batches:subaccount_bulk_topup": (OP, OP),
+    "batches:batch": (V, OP),
+    "batches:cancel": (OP, OP),
+    "batches:refills": (A, A),
+    "batches:refill_resume": (A, A),
+    "batches:refill_delete": (A, A),
     # team: the team page for admins; one's own second factor for everyone.
     "team:team": (A, A),
     "team:member": (A, A),

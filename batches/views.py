@@ -13,6 +13,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -117,15 +118,25 @@ def _start(request, book, key, rule_form, data, chosen, offered, balances, probl
         )
     else:
         try:
-            batch, _created = service.start(
-                request.reseller,
-                book,
-                form_key=key,
-                lines=chosen,
-                balance_before=balances.reseller,
-                by=request.user.get_username(),
-                **rule_form.rule(),
-            )
+            with transaction.atomic():
+                # A team member's daily limit counts the whole batch, under the same lock as
+                # their single top-ups (team.allowance): checked and written together.
+                allowance = acting.for_request(request).allowance
+                why = allowance and allowance.refusal(
+                    book.ledger_kind, plan.total(chosen), lock=True
+                )
+                if why:
+                    problems.append(why)
+                    return None
+                batch, _created = service.start(
+                    request.reseller,
+                    book,
+                    form_key=key,
+                    lines=chosen,
+                    balance_before=balances.reseller,
+                    by=request.user.get_username(),
+                    **rule_form.rule(),
+                )
         except service.KeyUsedElsewhere:
             problems.append(_("This form has expired. Check it and start again."))
         except service.AnotherIsRunning:

@@ -51,7 +51,8 @@ class DailyAllowance:
 
 def used_today(membership) -> int:
     """SMS this member topped up since midnight (the reseller's time zone), counting those
-    still pending or unknown."""
+    still pending or unknown, and every row of the bulk top-ups they confirmed today that is
+    not known to have been left out or to have failed (the worker runs those as a job)."""
     midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     moved = (
         rows(LedgerEntry, membership.reseller_id)
@@ -59,4 +60,19 @@ def used_today(membership) -> int:
         .exclude(status=LedgerEntry.Status.FAILED)
         .values_list("amount", flat=True)
     )
-    return sum(moved)
+    return sum(moved) + _in_bulk_today(membership, midnight)
+
+
+def _in_bulk_today(membership, midnight) -> int:
+    from batches.models import Batch, BatchRow  # batches builds on messaging, as team does
+
+    confirmed = rows(Batch, membership.reseller_id).filter(
+        by=membership.user.get_username(), created_at__gte=midnight
+    )
+    planned = (
+        BatchRow.objects.filter(batch__in=confirmed)
+        .exclude(state__in=[BatchRow.State.SKIPPED, BatchRow.State.CANCELLED])
+        .exclude(entry__status=LedgerEntry.Status.FAILED)
+        .values_list("amount", flat=True)
+    )
+    return sum(planned)

@@ -45,6 +45,7 @@ def _row(event):
             "",
             "",
             "",
+            "",  # source: no form, batch, rule or payment; a person changed the team
             event.by,
         ),
     )

@@ -353,5 +353,6 @@ def test_activity_names_the_batch_and_its_csv_says_batch_id(watching_alice):
 
     assert f'href="/batches/{batch.pk}/"' in page
     header, *lines = csv.lstrip("\ufeff").splitlines()
-    assert header.endswith(",source")
-    assert all(line.endswith(f",batch {batch.pk}") for line in lines) and len(lines) == 2
+    assert header.endswith(",source,by")  # `by` (issue 21) stays the last column
+    by = runner.job_name(batch)  # "bulk top-up N (confirmed by alice)"
+    assert all(line.endswith(f",batch {batch.pk},{by}") for line in lines) and len(lines) == 2

@@ -199,7 +199,7 @@ def test_every_team_change_is_in_activity_with_who_made_it(alice_client):
     ]
     exported = alice_client.get("/activity/?format=csv")
     text = b"".join(exported.streaming_content).decode("utf-8-sig")
-    assert "team change,omar@alice.example,,succeeded,access taken back,,,,,alice" in text
+    assert "team change,omar@alice.example,,succeeded,access taken back,,,,,,alice" in text
     assert "Team changes" in alice_client.get("/activity/").content.decode()
     member.refresh_from_db()
     assert (member.role, member.daily_limit) == ("admin", 500)

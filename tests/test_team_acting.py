@@ -135,3 +135,28 @@ def test_activity_and_its_csv_say_who_acted(alice_client, operator):
     assert header.index("balance_after") < header.index("by")
     by_target = {row[header.index("target")]: row[-1] for row in rows if row[1] != "team change"}
     assert by_target == {"Mama Mboga Traders": "alice", "Jinja Fish": OPERATOR}
+
+
+# --- A bulk top-up counts against the same daily limit ---------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)  # the worker's rows run in threads of their own
+def test_an_operators_bulk_top_up_counts_against_their_daily_limit(operator):
+    from batches.models import Batch
+    from tests.batch_helpers import BULK, confirm_data, preview, run, start
+
+    # 460 + 500 = 960 of the 1,000 a day: it starts, and its rows run as the worker does.
+    batch = run(start(operator, below="100", up_to="500"))
+    assert batch.by == OPERATOR
+    assert LedgerEntry.objects.filter(status=LedgerEntry.Status.SUCCEEDED).count() == 2
+    # Now 40 are left today: another bulk top-up of 50 each is refused before anything is
+    # written, and so is a single top-up of 41.
+    writes = SimCall.objects.writes().count()
+    shown = preview(operator, add="50")
+    refused = operator.post(BULK, confirm_data(shown, names=["Jinja Fish", "Kampala Boda Riders"]))
+    assert refused.status_code == 200
+    assert "over your daily limit" in refused.content.decode()
+    assert Batch.objects.count() == 1
+    assert "over your daily limit" in top_up(operator, "Jinja Fish", "41").content.decode()
+    assert SimCall.objects.writes().count() == writes
+    assert outcome_entry(top_up(operator, "Jinja Fish", "40")).amount == 40
