@@ -157,7 +157,8 @@ def test_activity_marks_a_refill_as_made_by_its_rule(rule, alice_client):
     round_of_alice()
     csv = b"".join(alice_client.get("/activity/?format=csv").streaming_content).decode()
 
-    assert csv.splitlines()[1].endswith(",rule")
+    # `source` says a rule made it; `by` (issue 21, the last column) names the rule's job.
+    assert csv.splitlines()[1].endswith(f",rule,{refills.job_name(rule)}")
     assert "refill rule of Kampala Boda Riders" in alice_client.get("/activity/").content.decode()
 
 
