@@ -79,6 +79,8 @@ def people(alice_client, team, alice_watching):
     return {Role.OWNER: alice_client, **{Role[name.upper()]: c for name, c in team.items()}}
 
 
+# Committed rows: the dashboard reads mSpace in threads of their own, which must see them.
+@pytest.mark.django_db(transaction=True)
 def test_every_role_against_every_url_and_method(people):
     pages = guarded_pages(get_resolver().url_patterns)
     assert len(pages) >= 30
@@ -95,6 +97,8 @@ def test_every_role_against_every_url_and_method(people):
                 assert response.status_code < 500, where
                 if role >= needed:
                     assert not refused_by_role(response), where
+                    # Still signed in: a session that ended would let every check pass.
+                    assert not response.get("Location", "").startswith("/accounts/login"), where
                 else:
                     assert refused_by_role(response), where
                 checked += 1

@@ -146,9 +146,9 @@ def test_the_owner_may_require_a_code_for_themselves(alice_client):
     # From now on, logging in with the mSpace password alone is not enough.
     again = Client()
     assert log_in_with_password(again, "alice", ALICE_PASSWORD).status_code == 302
-    assert again.get("/")["Location"].startswith(VERIFY)
+    assert again.get("/activity/")["Location"].startswith(VERIFY)
     assert again.post(VERIFY, {"code": code_from_key(key, window=1)}).status_code == 302
-    assert again.get("/").status_code == 200
+    assert again.get("/activity/").status_code == 200
 
 
 # --- Taking access back --------------------------------------------------------------------
