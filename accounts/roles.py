@@ -87,6 +87,18 @@ RULES = {
     "batches:refills": (A, A),
     "batches:refill_resume": (A, A),
     "batches:refill_delete": (A, A),
+    # paybill (issue 20): the payments inbox is history; assigning a payment to a client
+    # tops it up (operators, within their daily limit); the Paybill's settings, its account
+    # numbers and its Daraja link are the business's (admins). Daraja's callbacks are public.
+    "paybill:payments": (V, A),
+    "paybill:assign": (OP, OP),
+    "paybill:refunded": (OP, OP),
+    "paybill:check": (OP, OP),
+    "paybill:demo": (OP, OP),
+    "paybill:settings": (A, A),
+    "paybill:renew": (A, A),
+    "paybill:add_number": (A, A),
+    "paybill:remove_number": (A, A),
     # team: the team page for admins; one's own second factor for everyone.
     "team:team": (A, A),
     "team:member": (A, A),

@@ -218,6 +218,8 @@ def _credit(payment, token, acting_of, *, chosen):
         _tell(payment, acting)
     elif outcome.busy is not None:
         _wait_for(payment, token, outcome.busy, requeue=not chosen, **fields)
+    elif outcome.over_limit:  # a team member's daily limit (issue 21): nothing was sent
+        _park(payment, token, outcome.over_limit)
     else:  # the key is another reseller's: never, with a random key; nothing was sent
         _park(payment, token, _(NOTHING_ASKED))
     return None

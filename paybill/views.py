@@ -152,7 +152,12 @@ def assign(request, payment_id):
         return _back()
     # Opened before the payment is taken: a session whose password is gone changes nothing.
     acting_now = acting.for_request(request)
-    acting_now.gateway.open()
+    try:
+        acting_now.gateway.open()
+    except MspaceError as error:
+        # A team member while keep watch is off: no credential to top up with (team.standing).
+        messages.error(request, error.message)
+        return _back()
     done = crediting.credit(
         payment,
         lambda reseller: acting_now,
