@@ -160,3 +160,48 @@ def test_an_operators_bulk_top_up_counts_against_their_daily_limit(operator):
     assert "over your daily limit" in top_up(operator, "Jinja Fish", "41").content.decode()
     assert SimCall.objects.writes().count() == writes
     assert outcome_entry(top_up(operator, "Jinja Fish", "40")).amount == 40
+
+
+# --- Assigning an M-Pesa payment (issue 20) is a top-up like any other ----------------------
+
+
+def _payment_to_assign(amount):
+    """A client paid alice's Paybill for an account number nobody has: it waits in the inbox."""
+    from paybill import worker
+    from paybill.models import MpesaPayment
+    from tests.paybill_helpers import notify, pay, ready_to_be_paid
+
+    link = ready_to_be_paid(watch=False)  # whether alice watches is up to each test
+    notify(Client(), link, pay("Nobody", amount))
+    worker.credit_waiting()
+    return MpesaPayment.objects.get()
+
+
+def test_a_member_assigning_a_payment_while_watch_is_off_is_told_why(alice):
+    operator = log_in_member(Client(), make_member(OPERATOR, "operator", daily_limit=1000))
+    waiting = _payment_to_assign("70")
+
+    response = operator.post(f"/payments/{waiting.pk}/assign/", {"client": "Jinja Fish"})
+
+    assert response.status_code == 303
+    page = operator.get(response["Location"]).content.decode()
+    assert "Keep watch is off" in page
+    waiting.refresh_from_db()
+    assert waiting.state == waiting.State.TO_ASSIGN
+    assert not SimCall.objects.writes().exists()
+
+
+def test_a_payment_over_a_members_daily_limit_waits_in_the_inbox_with_the_reason(alice):
+    from tests.conftest import ALICE_PASSWORD
+    from tests.watch_helpers import start_watching
+
+    start_watching("alice", ALICE_PASSWORD)
+    operator = log_in_member(Client(), make_member(OPERATOR, "operator", daily_limit=100))
+    waiting = _payment_to_assign("70")  # 70 KES at 0.35 a SMS: 200 SMS, over 100
+
+    operator.post(f"/payments/{waiting.pk}/assign/", {"client": "Jinja Fish"})
+
+    waiting.refresh_from_db()
+    assert waiting.state == waiting.State.TO_ASSIGN
+    assert "over your daily limit" in waiting.reason
+    assert not SimCall.objects.writes().exists()
