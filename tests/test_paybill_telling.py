@@ -164,8 +164,8 @@ def test_every_ledger_row_of_a_payment_says_payment_in_the_activity(client, link
     activity = client.get("/activity/").content.decode()
 
     header, *lines = list(csv_module.reader(io.StringIO(csv.lstrip("\ufeff"))))
-    by_row = sorted((line[1], line[2], line[4], line[-1]) for line in lines)
-    assert header[-1] == "source"
+    by_row = sorted((line[1], line[2], line[4], line[-2]) for line in lines)
+    assert header[-2:] == ["source", "by"]  # `by` (issue 21) is the last column
     assert by_row == [
         ("alert SMS", PHONE, "succeeded", "payment"),  # the SMS telling the client
         ("client top-up", "Jinja Fish", "failed", "payment"),  # tried first, under a spent key
