@@ -19,6 +19,10 @@ LIMIT_CHANGED = gettext_noop("daily limit changed to %(limit)s SMS")
 DISABLED = gettext_noop("access taken back")
 ENABLED = gettext_noop("access given back")
 SECOND_FACTOR_RESET = gettext_noop("second factor reset")
+# Changes people make to their own second factor: who can log in as them rests on it.
+AUTHENTICATOR_REPLACED = gettext_noop("authenticator replaced")
+RECOVERY_CODES_RENEWED = gettext_noop("new recovery codes made")
+SECOND_FACTOR_TURNED_OFF = gettext_noop("second factor turned off")
 
 
 _NOT_LOOKED_UP = object()

@@ -17,6 +17,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import throttle
+from team import members
 from team.models import CodeFailures
 
 RECOVERY_CODES = 10
@@ -90,7 +91,10 @@ def confirm(request, device: TOTPDevice, code: str) -> list[str] | None:
         if not device.verify_token(_digits(code)):
             _failed(user)
             return None
-        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        earlier = TOTPDevice.objects.filter(user=user).exclude(pk=device.pk)
+        if earlier.filter(confirmed=True).exists():
+            record_own_change(request, members.AUTHENTICATOR_REPLACED)
+        earlier.delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         _forgive(user)
@@ -106,6 +110,15 @@ def new_recovery_codes(user) -> list[str]:
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     return codes
+
+
+def record_own_change(request, what: str) -> None:
+    """A change a person made to their own second factor, in their team's record (the
+    owner's too: whoever holds the authenticator can log in as them)."""
+    reseller = getattr(request, "reseller", None)
+    if reseller is not None:
+        name = request.user.get_username()
+        members.record(reseller, name, name, what)
 
 
 def recovery_codes_left(user) -> int:

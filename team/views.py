@@ -6,6 +6,7 @@ public, as the newcomer has no account yet: its link carries its own secret.
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -202,9 +203,14 @@ def two_factor(request):
     action = request.POST.get("action", "")
     if request.method == "POST" and action == "new_codes":
         if second_factor.has_authenticator(request.user):
-            return _recovery_codes(request, second_factor.new_recovery_codes(request.user))
+            with transaction.atomic():
+                codes = second_factor.new_recovery_codes(request.user)
+                second_factor.record_own_change(request, members.RECOVERY_CODES_RENEWED)
+            return _recovery_codes(request, codes)
     elif request.method == "POST" and action == "turn_off" and is_owner:
-        second_factor.remove_all(request.user)
+        with transaction.atomic():
+            second_factor.remove_all(request.user)
+            second_factor.record_own_change(request, members.SECOND_FACTOR_TURNED_OFF)
         second_factor.require_for_session(request, False)
         messages.success(request, _("The second factor is off for your logins."))
         return _see("team:two_factor")

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from team import invitations, second_factor
 from team.models import CodeFailures, Invitation, Membership, TeamEvent
@@ -301,3 +302,36 @@ def test_an_owner_gets_no_password_reset_e_mail(alice_client):
 def test_a_name_with_an_at_sign_is_never_sent_to_mspace(db, name):
     log_in_with_password(Client(), name, "whatever-password")
     assert gateway_logins() == 0
+
+
+def _enrol_new_authenticator(client):
+    import base64
+
+    from tests.team_helpers import code_from_key
+
+    page = client.get("/team/two-factor/enrol/").content.decode()
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page)[1]
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    confirmed = client.post("/team/two-factor/enrol/", {"code": code_from_key(key)})
+    assert confirmed.status_code == 200, confirmed.content[:400]
+
+
+def test_changes_people_make_to_their_own_second_factor_are_in_the_teams_record(alice_client):
+    viewer = make_member(VIEWER, "viewer")
+    staff = log_in_member(Client(), viewer)
+
+    _enrol_new_authenticator(staff)  # a new phone, in a session its old code verified
+    assert staff.post("/team/two-factor/", {"action": "new_codes"}).status_code == 200
+    # The owner's first authenticator is no change to anyone's access; turning it off is.
+    _enrol_new_authenticator(alice_client)
+    alice_client.post("/team/two-factor/", {"action": "turn_off"})
+
+    said = [
+        (event.by, event.member, event.sentence()) for event in TeamEvent.objects.order_by("id")
+    ]
+    assert said == [
+        (VIEWER, VIEWER, "authenticator replaced"),
+        (VIEWER, VIEWER, "new recovery codes made"),
+        ("alice", "alice", "second factor turned off"),
+    ]
+    assert TOTPDevice.objects.filter(user=viewer.user).count() == 1
