@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import in_process  # bench/, on the path as this script's folder
+
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
 CONFIRMATIONS = 200
@@ -29,26 +31,7 @@ PACE_SECONDS = 1.0
 
 
 def setup(tmp: Path) -> None:
-    os.environ.update(
-        {
-            "DJANGO_ENV_FILE": "",
-            "DJANGO_SETTINGS_MODULE": "mspace_admin.settings",
-            "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-            "DEBUG": "false",
-            "FORCE_HTTPS": "false",
-            "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
-            "WATCH_KEYS": "YmVuY2gtb25seS1rZXktbmV2ZXItdXNlZC1lbHNld2g=",
-            "ALLOWED_HOSTS": "testserver",
-            "MSPACE_TIMEOUT": "60",
-        }
-    )
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    in_process.start_django(tmp, MSPACE_TIMEOUT="60")
 
 
 def percentile(values, share) -> float:

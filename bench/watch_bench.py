@@ -24,6 +24,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import in_process  # bench/, on the path as this script's folder
+
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
 ROUNDS_A_MONTH = 30 * 24 * 60 // 15
@@ -31,26 +33,7 @@ SAMPLE_ROUNDS = 12
 
 
 def setup(tmp: Path) -> None:
-    os.environ.update(
-        {
-            "DJANGO_ENV_FILE": "",
-            "DJANGO_SETTINGS_MODULE": "mspace_admin.settings",
-            "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-            "DEBUG": "false",
-            "FORCE_HTTPS": "false",
-            "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
-            "WATCH_KEYS": "YmVuY2gtb25seS1rZXktbmV2ZXItdXNlZC1lbHNld2g=",
-            "MSPACE_CACHE_SECONDS": "30",
-            "ALLOWED_HOSTS": "testserver",
-        }
-    )
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    in_process.start_django(tmp, MSPACE_CACHE_SECONDS="30")
 
 
 def db_bytes() -> int:
