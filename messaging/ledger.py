@@ -46,7 +46,8 @@ class AlreadyClaimed(Exception):
 
 
 class UnsettledTopUp(Exception):
-    """Another top-up of the same account is still pending or unknown; `.entry` is it."""
+    """Another top-up of the same account was pending or unknown at the claim; `.entry` is it
+    (settled already if it was settled in the milliseconds since)."""
 
     def __init__(self, entry):
         super().__init__("another top-up of this account is not settled")
@@ -112,6 +113,13 @@ def claim(*, acting, form_key, kind, target, amount, **details) -> LedgerEntry:
             mine = existing.reseller_id == reseller.pk
             raise AlreadyClaimed(existing if mine else None) from None
         unsettled = open_top_up(reseller, kind, target)
+        if unsettled is None:
+            # The open top-up that stopped this one was settled between the INSERT and this
+            # read (another worker's call took milliseconds). Still no claim: this intent's
+            # balances were read before that top-up moved credit, so it must be checked again.
+            unsettled = (
+                rows(LedgerEntry, reseller).filter(kind=kind, target=target).order_by("-id").first()
+            )
         if unsettled is not None:
             raise UnsettledTopUp(unsettled) from None
         raise  # pragma: no cover - no other constraint can fail here

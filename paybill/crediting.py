@@ -348,7 +348,11 @@ def _wait_for(payment, token, open_entry, *, requeue, **fields):
     """Another top-up of the client is open: no call was made. In flight, the worker's
     payment goes back to be taken again shortly (a person is asked to try again in a
     moment); unknown, it waits for that one to be settled."""
-    in_flight = open_entry.status == Status.PENDING and not ledger.needs_checking(open_entry)
+    # Settled since it stopped this claim: as in flight, the payment is simply taken again.
+    settled_since = open_entry.status not in ledger.OPEN_STATUSES
+    in_flight = settled_since or (
+        open_entry.status == Status.PENDING and not ledger.needs_checking(open_entry)
+    )
     if in_flight and requeue:
         _held(payment, token).update(
             state=State.RECEIVED, state_at=timezone.now(), taken_as=None, **fields

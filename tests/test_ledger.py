@@ -82,6 +82,28 @@ def test_an_open_top_up_of_an_account_blocks_a_second_claim(alice_user, open_sta
     assert LedgerEntry.objects.count() == 1
 
 
+def test_a_top_up_settled_between_the_conflict_and_its_lookup_still_blocks_this_claim(
+    alice_user, monkeypatch
+):
+    """The race CI met on PostgreSQL: another worker's top-up of the account is open when this
+    claim's INSERT meets the constraint, and settled (its call took milliseconds) before the
+    claim looks for it. Still no claim, and no bare IntegrityError: this intent's balances were
+    read before that credit moved, so it must be checked again."""
+    first = claim(alice_user)
+    looked_up = ledger.open_top_up
+
+    def settled_just_before_the_lookup(*args):
+        ledger.settle(first, Status.SUCCEEDED)
+        return looked_up(*args)
+
+    monkeypatch.setattr(ledger, "open_top_up", settled_just_before_the_lookup)
+    with pytest.raises(ledger.UnsettledTopUp) as raised:
+        claim(alice_user)
+    assert raised.value.entry == first
+    assert raised.value.entry.status == Status.SUCCEEDED
+    assert LedgerEntry.objects.count() == 1
+
+
 @pytest.mark.parametrize("done", [Status.SUCCEEDED, Status.FAILED])
 def test_a_settled_top_up_does_not_block_the_next(alice_user, done):
     ledger.settle(claim(alice_user), done)

@@ -4,6 +4,7 @@ top-ups is the witness of what reached mSpace."""
 
 import random
 import threading
+import uuid
 from decimal import Decimal
 from fractions import Fraction
 
@@ -183,3 +184,44 @@ def test_two_workers_handed_the_same_payment_at_once_top_up_once():
 
     assert top_up_calls().count() == 1
     assert credited_by_client() == {"Client 06 Ltd": 200}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payment_whose_clients_other_top_up_settles_mid_claim_is_taken_again_not_parked(
+    monkeypatch,
+):
+    """The race CI met on PostgreSQL with three workers: another worker's top-up of the
+    client is open when this payment's claim meets the one-open constraint, and settled
+    before the claim looks for it. The payment goes back to be taken again (no call made),
+    never to the inbox, and the next round credits it."""
+    from messaging import ledger
+    from messaging.acting import Acting
+
+    link = a_paybill()
+    body = pay("Client 05 Ltd", 350)
+    notify(Client(), link, body)
+    other = ledger.claim(
+        acting=Acting(link.reseller, gateway=None, actor_name="another worker"),
+        form_key=uuid.uuid4(),
+        kind=LedgerEntry.Kind.CLIENT_TOP_UP,
+        target="Client 05 Ltd",
+        amount=10,
+    )
+    looked_up = ledger.open_top_up
+    calls = []
+
+    def open_then_settled(*args):
+        calls.append(args)
+        if len(calls) == 2:  # the claim's own lookup, after its INSERT met the constraint
+            ledger.settle(other, LedgerEntry.Status.SUCCEEDED)
+        return None if len(calls) == 1 else looked_up(*args)
+
+    monkeypatch.setattr(ledger, "open_top_up", open_then_settled)
+    worker.credit_waiting()
+
+    assert MpesaPayment.objects.get().state == MpesaPayment.State.RECEIVED
+    assert top_up_calls().count() == 0
+    monkeypatch.setattr(ledger, "open_top_up", looked_up)
+    worker.credit_waiting()
+    assert MpesaPayment.objects.get().state == MpesaPayment.State.TOPPED_UP
+    assert credited_by_client() == {"Client 05 Ltd": 1000}
