@@ -34,24 +34,23 @@ OTHER_ERROR = {"ResultCode": "C2B00016", "ResultDesc": "Rejected"}
 
 @csrf_exempt
 def confirmation(request, secret):
-    status, answer = confirm(
-        secret,
-        request.body if request.method == "POST" and _fits(request) else b"",
-        address=client_address(request),
-        method=request.method,
-        too_large=not _fits(request),
-    )
-    return _json(status, answer)
+    return _answer(confirm, request, secret)
 
 
 @csrf_exempt
 def validation(request, secret):
-    status, answer = validate(
+    return _answer(validate, request, secret)
+
+
+def _answer(step, request, secret):
+    """Daraja's notice handed to `confirm` or `validate`, and its answer as Daraja reads it."""
+    fits = _fits(request)
+    status, answer = step(
         secret,
-        request.body if request.method == "POST" and _fits(request) else b"",
+        request.body if request.method == "POST" and fits else b"",
         address=client_address(request),
         method=request.method,
-        too_large=not _fits(request),
+        too_large=not fits,
     )
     return _json(status, answer)
 
